@@ -1,0 +1,11 @@
+"""pySigma processing pipelines for AWS CloudTrail rules (installed as sigma.pipelines.cloudtrail)."""
+
+from .splunk import cloudtrail_splunk_pipeline
+
+# sigma-cli discovers pipelines through this mapping; without it, every public
+# function of the module would be offered as a pipeline.
+pipelines = {
+    "cloudtrail_splunk": cloudtrail_splunk_pipeline,
+}
+
+__all__ = ["cloudtrail_splunk_pipeline", "pipelines"]
