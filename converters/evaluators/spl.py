@@ -49,7 +49,7 @@ def _parser() -> Lark:
 
 
 class Command:
-    """One command of the pipeline; apply() returns the event to pass on, or None."""
+    """One command of the pipeline. apply() returns the event to pass on, or None."""
 
     def apply(self, event: Row) -> Row | None:
         raise NotImplementedError
@@ -68,7 +68,7 @@ class EvalCommand(Command):
     assignments: tuple[tuple[str, Expr], ...]
 
     def apply(self, event: Row) -> Row | None:
-        # Assignments run left to right, and each sees the fields set before it.
+        # Assignments run left to right, and each one reads the fields that earlier ones set.
         for field, expression in self.assignments:
             stored = values.stored_value(expression.evaluate(event), field)
             if stored is None:
@@ -97,7 +97,7 @@ class TableCommand(Command):
 
 @dataclass(frozen=True)
 class RegexCommand(Command):
-    """``regex field="pcre"`` keeps events whose field matches; ``!=`` keeps the others."""
+    """``regex field="pcre"``, which keeps events whose field matches (``!=`` keeps the others)."""
 
     field: str
     negated: bool
@@ -108,7 +108,7 @@ class RegexCommand(Command):
         if found is None:
             if self.negated:
                 # NOTE: the regex reference does not say whether field!="..." keeps an
-                # event without the field, so the evaluator refuses to guess.
+                # event without the field, so the evaluator raises instead of guessing.
                 raise UnsupportedQueryError(
                     f"regex {self.field}!=...: the event has no field {self.field!r}, and "
                     "Splunk does not document whether != keeps such events; add "
@@ -132,7 +132,7 @@ class SplQuery:
         self.commands = commands
 
     def evaluate(self, event: Event) -> dict[str, str | list[str]] | None:
-        """Run the query on one event; return the output row, or None when it is filtered out."""
+        """Run the query on one event and return the output row, or None when it is filtered out."""
         row: Row | None = {
             name: list(value) if isinstance(value, (list, tuple)) else value
             for name, value in event.items()
@@ -152,7 +152,7 @@ class SplQuery:
 
 
 def parse_spl(query: str) -> SplQuery:
-    """Parse an SPL query; raise EvaluatorError on invalid syntax, UnsupportedQueryError on the rest."""
+    """Parse an SPL query, raising EvaluatorError on invalid syntax and UnsupportedQueryError on unsupported SPL."""
     segments = split_pipeline(query)
     names = [_command_name(segment) for segment in segments[1:]]
     for name in names:

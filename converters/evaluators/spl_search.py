@@ -26,7 +26,7 @@ _SEARCH_MODIFIERS = frozenset(
     }
 )
 
-# Unquoted values that Splunk reads as operators; the search reference says to quote them.
+# Unquoted values that Splunk reads as operators. The search reference requires quotes for them.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "IN", "XOR"})
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -149,7 +149,7 @@ def field_values(event: Event, field: str) -> list[str] | None:
         return None
     if "" in values:
         # NOTE: the search command's handling of empty field values (field=* and
-        # field="" against "") is not documented, so the evaluator refuses to guess.
+        # field="" against "") is not documented, so the evaluator raises instead of guessing.
         raise UnsupportedQueryError(
             f"field {field!r} has an empty value in this event, and Splunk does not "
             "document whether search terms such as field=* or field=\"\" match it; "
