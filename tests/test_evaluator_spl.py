@@ -23,6 +23,9 @@ SEARCH_CASES = [
     ("term-quoted-value", 'userAgent="aws cli/2.0"', {"userAgent": "AWS CLI/2.0"}, True),
     ("term-leading-search-keyword", "search eventName=CopyDBSnapshot", {"eventName": "CopyDBSnapshot"}, True),
     ("term-newline-is-whitespace", "a=1\nb=2", {"a": "1", "b": "2"}, True),
+    ("term-field-named-search", "search=x", {"search": "x"}, True),
+    ("quote-pipe-inside", 'x="a|b" | search x=*', {"x": "a|b"}, True),
+    ("unquoted-escaped-pipe", r"x=a\|b", {"x": "a|b"}, True),
     ("term-equal-is-string-compare", "n=1", {"n": "1.0"}, False),
     ("wildcard-suffix", "eventSource=rds*", {"eventSource": "rds.amazonaws.com"}, True),
     ("wildcard-both-sides", "eventSource=*amazonaws*", {"eventSource": "rds.amazonaws.com"}, True),
@@ -127,6 +130,8 @@ WHERE_CASES = [
     ("regex-negated-matching", '* | regex x!="us-west"', {"x": ARN_WEST}, False),
     ("regex-missing-field-drops", '* | regex x="a"', {}, False),
     ("regex-escaped-quote", r'* | regex x="a\"b"', {"x": 'xa"b'}, True),
+    ("regex-alternation-inside-quotes", '* | regex x="us-east-1|us-west-2"', {"x": ARN_WEST}, True),
+    ("eval-quoted-dotted-target", "* | eval 'a.b'=\"x\" | search a.b=x", {}, True),
     ("regex-named-group", '* | regex x="(?<region>us-[a-z]+-\\d)"', {"x": ARN_WEST}, True),
 ]
 
@@ -198,6 +203,7 @@ UNSUPPORTED_CASES = [
     ("command-uppercase", "x=1 | WHERE x=1", None, "| WHERE"),
     ("unknown-function", "x=1 | where foo(x)", None, "foo()"),
     ("keyword-term", "error", None, "keyword term error"),
+    ("keyword-search-mid-query", "a=1 search b=2", None, "keyword term search"),
     ("quoted-keyword-term", '"access denied"', None, "keyword term"),
     ("term-directive", "TERM(x)", None, "TERM()"),
     ("double-quoted-field-name", '"resources{}.ARN"="arn:*"', None, "double-quoted field name"),
@@ -431,3 +437,50 @@ def test_backend_query_uses_regex_and_where(backend_query):
 def test_backend_query_runs_on_events(backend_query, overrides, expected):
     event = splunk_event(_copy_record(**overrides))
     assert parse_spl(backend_query).matches(event) is expected
+
+
+STATUS_RULE = r"""
+title: RDS snapshot copy that succeeded (evaluator test)
+status: test
+logsource:
+    product: aws
+    service: cloudtrail
+detection:
+    selection_event:
+        eventName:
+            - CopyDBSnapshot
+            - CopyDBClusterSnapshot
+    selection_status_success:
+        errorCode: 'Success'
+    selection_status_null:
+        errorCode: null
+    condition: selection_event and 1 of selection_status_*
+"""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "add_on_fields", "expected"),
+    [
+        ({}, True, True),
+        ({}, False, True),
+        ({"errorCode": "AccessDenied"}, True, False),
+        ({"eventName": "CopyDBClusterSnapshot"}, True, True),
+        ({"eventName": "ModifyDBSnapshotAttribute"}, True, False),
+    ],
+    ids=["add-on-success", "absent-error-code", "access-denied", "cluster-snapshot", "other-event"],
+)
+def test_backend_in_list_and_null(overrides, add_on_fields, expected):
+    query = SplunkBackend().convert(SigmaCollection.from_yaml(STATUS_RULE))[0]
+    assert " IN (" in query
+    assert "NOT errorCode=*" in query
+    event = splunk_event(_copy_record(**overrides), add_on_fields=add_on_fields)
+    assert parse_spl(query).matches(event) is expected
+
+
+def test_backend_ored_regex_is_unsupported():
+    rule = BACKEND_RULE.replace(
+        "condition: selection and not filter_same_region", "condition: selection or filter_same_region"
+    ).replace("    filter_same_region:\n        awsRegion|fieldref: requestParameters.sourceRegion\n", "    filter_same_region:\n        awsRegion: us-east-1\n")
+    query = SplunkBackend().convert(SigmaCollection.from_yaml(rule))[0]
+    with pytest.raises(UnsupportedQueryError, match=r"\| rex"):
+        parse_spl(query)

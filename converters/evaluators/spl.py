@@ -161,7 +161,7 @@ def parse_spl(query: str) -> SplQuery:
                 f"SPL command | {name} is not supported by the offline SPL evaluator; "
                 f"supported: {', '.join(sorted(_COMMAND_PARSERS))}"
             )
-    base = _LEADING_SEARCH.sub("", segments[0], count=1)
+    base = _strip_match(_LEADING_SEARCH, segments[0])
     if not base.strip():
         raise EvaluatorError(
             f"the query {query!r} has an empty base search; start it with search terms such "
@@ -169,7 +169,7 @@ def parse_spl(query: str) -> SplQuery:
         )
     commands: list[Command] = [SearchCommand(_parse_search(base))]
     for name, segment in zip(names, segments[1:]):
-        arguments = _COMMAND_NAME.sub("", segment, count=1)
+        arguments = _strip_match(_COMMAND_NAME, segment)
         commands.append(_COMMAND_PARSERS[name](arguments))
     return SplQuery(query, tuple(commands))
 
@@ -202,6 +202,12 @@ def split_pipeline(query: str) -> list[str]:
         raise EvaluatorError(f"the query {query!r} has an unterminated double-quoted string")
     segments.append("".join(current))
     return segments
+
+
+def _strip_match(prefix: re.Pattern[str], text: str) -> str:
+    """Remove the prefix pattern from the start of the text, if it matches there."""
+    found = prefix.match(text)
+    return text[found.end() :] if found else text
 
 
 def _command_name(segment: str) -> str:
