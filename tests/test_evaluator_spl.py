@@ -17,11 +17,26 @@ ARN_WEST = "arn:aws:rds:us-west-2:123456789012:snapshot:db-2026-01-01"
 # (id, query, event, expected verdict of SplQuery.matches)
 SEARCH_CASES = [
     ("term-equal", "eventName=CopyDBSnapshot", {"eventName": "CopyDBSnapshot"}, True),
-    ("term-value-case-insensitive", "eventName=copydbsnapshot", {"eventName": "CopyDBSnapshot"}, True),
+    (
+        "term-value-case-insensitive",
+        "eventName=copydbsnapshot",
+        {"eventName": "CopyDBSnapshot"},
+        True,
+    ),
     ("term-whole-value-only", "eventName=Copy", {"eventName": "CopyDBSnapshot"}, False),
-    ("term-field-name-case-sensitive", "EventName=CopyDBSnapshot", {"eventName": "CopyDBSnapshot"}, False),
+    (
+        "term-field-name-case-sensitive",
+        "EventName=CopyDBSnapshot",
+        {"eventName": "CopyDBSnapshot"},
+        False,
+    ),
     ("term-quoted-value", 'userAgent="aws cli/2.0"', {"userAgent": "AWS CLI/2.0"}, True),
-    ("term-leading-search-keyword", "search eventName=CopyDBSnapshot", {"eventName": "CopyDBSnapshot"}, True),
+    (
+        "term-leading-search-keyword",
+        "search eventName=CopyDBSnapshot",
+        {"eventName": "CopyDBSnapshot"},
+        True,
+    ),
     ("term-newline-is-whitespace", "a=1\nb=2", {"a": "1", "b": "2"}, True),
     ("term-field-named-search", "search=x", {"search": "x"}, True),
     ("quote-pipe-inside", 'x="a|b" | search x=*', {"x": "a|b"}, True),
@@ -29,8 +44,18 @@ SEARCH_CASES = [
     ("term-equal-is-string-compare", "n=1", {"n": "1.0"}, False),
     ("wildcard-suffix", "eventSource=rds*", {"eventSource": "rds.amazonaws.com"}, True),
     ("wildcard-both-sides", "eventSource=*amazonaws*", {"eventSource": "rds.amazonaws.com"}, True),
-    ("wildcard-inside-quotes", 'eventSource="*.amazonaws.*"', {"eventSource": "rds.amazonaws.com"}, True),
-    ("wildcard-matches-zero-chars", "eventSource=rds.amazonaws.com*", {"eventSource": "rds.amazonaws.com"}, True),
+    (
+        "wildcard-inside-quotes",
+        'eventSource="*.amazonaws.*"',
+        {"eventSource": "rds.amazonaws.com"},
+        True,
+    ),
+    (
+        "wildcard-matches-zero-chars",
+        "eventSource=rds.amazonaws.com*",
+        {"eventSource": "rds.amazonaws.com"},
+        True,
+    ),
     ("wildcard-anchored-at-end", "eventSource=rds*", {"eventSource": "ec2.amazonaws.com"}, False),
     ("quote-escaped-quote", r'x="a\"b"', {"x": 'a"b'}, True),
     ("quote-escaped-backslash", r'x="C:\\temp"', {"x": "C:\\temp"}, True),
@@ -67,7 +92,12 @@ SEARCH_CASES = [
     ("precedence-parentheses-override", "(a=1 b=2) OR c=3", {"c": "3"}, True),
     ("precedence-not-before-or", "NOT a=1 OR b=2", {"a": "1"}, False),
     ("precedence-not-before-or-other-side", "NOT a=1 OR b=2", {"a": "1", "b": "2"}, True),
-    ("multivalue-any-value", "resources{}.ARN=*:snapshot:b", {"resources{}.ARN": ["x", "arn:aws:rds:us-east-1:123456789012:snapshot:b"]}, True),
+    (
+        "multivalue-any-value",
+        "resources{}.ARN=*:snapshot:b",
+        {"resources{}.ARN": ["x", "arn:aws:rds:us-east-1:123456789012:snapshot:b"]},
+        True,
+    ),
     ("multivalue-no-value", "tags{}=z", {"tags{}": ["x", "y"]}, False),
     ("multivalue-negated-any-value", "NOT tags{}=x", {"tags{}": ["x", "y"]}, False),
     ("multivalue-in-list", "tags{} IN (q, y)", {"tags{}": ["x", "y"]}, True),
@@ -88,17 +118,47 @@ WHERE_CASES = [
     ("where-unquoted-word-is-field", "* | where a=b", {"a": "b", "b": "c"}, False),
     ("where-two-fields-equal", "* | where a=b", {"a": "v", "b": "v"}, True),
     ("where-double-quoted-is-string", '* | where a="b"', {"a": "b", "b": "c"}, True),
-    ("where-single-quoted-dotted-field", "* | where 'requestParameters.sourceRegion'=\"us-west-2\"", {"requestParameters.sourceRegion": "us-west-2"}, True),
-    ("where-double-quoted-dotted-is-string", '* | where "requestParameters.sourceRegion"="us-west-2"', {"requestParameters.sourceRegion": "us-west-2"}, False),
-    ("where-fieldref-regions-differ", "* | where NOT 'awsRegion'='requestParameters.sourceRegion'", {"awsRegion": "us-east-1", "requestParameters.sourceRegion": "us-west-2"}, True),
-    ("where-fieldref-regions-same", "* | where NOT 'awsRegion'='requestParameters.sourceRegion'", {"awsRegion": "us-east-1", "requestParameters.sourceRegion": "us-east-1"}, False),
-    ("where-fieldref-missing-drops", "* | where NOT 'awsRegion'='requestParameters.sourceRegion'", {"awsRegion": "us-east-1"}, False),
+    (
+        "where-single-quoted-dotted-field",
+        "* | where 'requestParameters.sourceRegion'=\"us-west-2\"",
+        {"requestParameters.sourceRegion": "us-west-2"},
+        True,
+    ),
+    (
+        "where-double-quoted-dotted-is-string",
+        '* | where "requestParameters.sourceRegion"="us-west-2"',
+        {"requestParameters.sourceRegion": "us-west-2"},
+        False,
+    ),
+    (
+        "where-fieldref-regions-differ",
+        "* | where NOT 'awsRegion'='requestParameters.sourceRegion'",
+        {"awsRegion": "us-east-1", "requestParameters.sourceRegion": "us-west-2"},
+        True,
+    ),
+    (
+        "where-fieldref-regions-same",
+        "* | where NOT 'awsRegion'='requestParameters.sourceRegion'",
+        {"awsRegion": "us-east-1", "requestParameters.sourceRegion": "us-east-1"},
+        False,
+    ),
+    (
+        "where-fieldref-missing-drops",
+        "* | where NOT 'awsRegion'='requestParameters.sourceRegion'",
+        {"awsRegion": "us-east-1"},
+        False,
+    ),
     ("where-numeric-fields", "* | where a<b", {"a": "9", "b": "10"}, True),
     ("where-string-fields-lexicographic", "* | where a<b", {"a": "b9", "b": "b10"}, False),
     ("where-number-literal", "* | where n>=5", {"n": "5"}, True),
     ("where-numeric-fields-equal-as-numbers", "* | where a=b", {"a": "1.0", "b": "1"}, True),
     ("where-numeric-field-equals-string", '* | where status="200"', {"status": "200"}, True),
-    ("where-numeric-field-string-text-differs", '* | where status="200.0"', {"status": "200"}, False),
+    (
+        "where-numeric-field-string-text-differs",
+        '* | where status="200.0"',
+        {"status": "200"},
+        False,
+    ),
     ("where-negative-number-literal", "* | where n>-1", {"n": "0"}, True),
     ("three-valued-null-or-true", '* | where x="a" OR y="b"', {"y": "b"}, True),
     ("three-valued-false-and-null", '* | where NOT (x="a" AND y="c")', {"y": "b"}, True),
@@ -179,21 +239,46 @@ FUNCTION_CASES = [
     ("mvcount-missing", "mvcount(m)", {}, None),
     ("mvappend-flattens", 'mvappend(x, "b", m)', {"x": "a", "m": ["c", "d"]}, ["a", "b", "c", "d"]),
     ("mvappend-skips-null", 'mvappend(missing, "b")', {}, "b"),
-    ("mvfilter-keeps-matching", 'mvfilter(match(m, "^a"))', {"m": ["ab", "cd", "ae"]}, ["ab", "ae"]),
+    (
+        "mvfilter-keeps-matching",
+        'mvfilter(match(m, "^a"))',
+        {"m": ["ab", "cd", "ae"]},
+        ["ab", "ae"],
+    ),
     ("mvfilter-none-left", 'mvfilter(m="z")', {"m": ["ab", "cd"]}, None),
     ("substr-from-start", 'substr("string", 1, 3)', {}, "str"),
     ("substr-negative-start", 'substr("string", -3)', {}, "ing"),
     ("substr-position-zero", 'substr("string", 0, 2)', {}, "s"),
-    ("trim-default-spaces-tabs", 'trim(x)', {"x": "  a b\t"}, "a b"),
+    ("trim-default-spaces-tabs", "trim(x)", {"x": "  a b\t"}, "a b"),
     ("trim-characters", 'trim(x, "x")', {"x": "xxaxx"}, "a"),
-    ("cidrmatch-inside", 'if(cidrmatch("192.0.2.0/24", ip), "in", "out")', {"ip": "192.0.2.56"}, "in"),
-    ("cidrmatch-outside", 'if(cidrmatch("192.0.2.0/24", ip), "in", "out")', {"ip": "198.51.100.1"}, "out"),
-    ("cidrmatch-not-an-ip", 'if(cidrmatch("192.0.2.0/24", ip), "in", "out")', {"ip": "rds.amazonaws.com"}, "out"),
-    ("cidrmatch-ipv6", 'if(cidrmatch("2001:db8::/32", ip), "in", "out")', {"ip": "2001:db8::1"}, "in"),
+    (
+        "cidrmatch-inside",
+        'if(cidrmatch("192.0.2.0/24", ip), "in", "out")',
+        {"ip": "192.0.2.56"},
+        "in",
+    ),
+    (
+        "cidrmatch-outside",
+        'if(cidrmatch("192.0.2.0/24", ip), "in", "out")',
+        {"ip": "198.51.100.1"},
+        "out",
+    ),
+    (
+        "cidrmatch-not-an-ip",
+        'if(cidrmatch("192.0.2.0/24", ip), "in", "out")',
+        {"ip": "rds.amazonaws.com"},
+        "out",
+    ),
+    (
+        "cidrmatch-ipv6",
+        'if(cidrmatch("2001:db8::/32", ip), "in", "out")',
+        {"ip": "2001:db8::1"},
+        "in",
+    ),
     ("true-function", 'if(true(), "t", "f")', {}, "t"),
     ("null-function", 'coalesce(null(), "x")', {}, "x"),
     ("concatenation", 'x.":".y', {"x": "a", "y": "b"}, "a:b"),
-    ("concatenation-number", 'x.1', {"x": "a"}, "a1"),
+    ("concatenation-number", "x.1", {"x": "a"}, "a1"),
 ]
 
 # (id, query, event or None for a parse-time error, text the message must contain)
@@ -231,7 +316,12 @@ UNSUPPORTED_CASES = [
     ("not-equal-multivalue", "m!=a", {"m": ["a", "b"]}, "multivalue field"),
     ("empty-field-value", "x=*", {"x": ""}, "empty value"),
     ("compare-number-with-string", "* | where x=1", {"x": "abc"}, "mixes a number and a string"),
-    ("order-numeric-field-against-string", '* | where n<"5"', {"n": "10"}, "orders a numeric field"),
+    (
+        "order-numeric-field-against-string",
+        '* | where n<"5"',
+        {"n": "10"},
+        "orders a numeric field",
+    ),
     ("len-multivalue", "* | eval n=len(m)", {"m": ["a", "b"]}, "multivalue"),
     ("regex-negated-missing-field", '* | regex x!="a"', {}, "does not document"),
     ("regex-multivalue", '* | regex m="a"', {"m": ["a", "b"]}, "multivalue"),
@@ -251,7 +341,12 @@ INVALID_CASES = [
     ("case-odd-arguments", '* | eval y=case(x="a", "A", x="b")', None, "odd number"),
     ("and-non-boolean-operand", "* | where x AND true()", {"x": "a"}, "needs a Boolean"),
     ("event-value-not-text", "* | where isnotnull(n)", {"n": 5}, "splunk_event"),
-    ("cidrmatch-bad-subnet", '* | where cidrmatch("not-a-subnet", ip)', {"ip": "192.0.2.1"}, "not a CIDR"),
+    (
+        "cidrmatch-bad-subnet",
+        '* | where cidrmatch("not-a-subnet", ip)',
+        {"ip": "192.0.2.1"},
+        "not a CIDR",
+    ),
 ]
 
 
@@ -259,24 +354,36 @@ def _case_ids(cases):
     return [case[0] for case in cases]
 
 
-@pytest.mark.parametrize(("query", "event", "expected"), [c[1:] for c in SEARCH_CASES], ids=_case_ids(SEARCH_CASES))
+@pytest.mark.parametrize(
+    ("query", "event", "expected"), [c[1:] for c in SEARCH_CASES], ids=_case_ids(SEARCH_CASES)
+)
 def test_search_term_semantics(query, event, expected):
     assert parse_spl(query).matches(event) is expected
 
 
-@pytest.mark.parametrize(("query", "event", "expected"), [c[1:] for c in WHERE_CASES], ids=_case_ids(WHERE_CASES))
+@pytest.mark.parametrize(
+    ("query", "event", "expected"), [c[1:] for c in WHERE_CASES], ids=_case_ids(WHERE_CASES)
+)
 def test_where_eval_regex_semantics(query, event, expected):
     assert parse_spl(query).matches(event) is expected
 
 
-@pytest.mark.parametrize(("expression", "event", "expected"), [c[1:] for c in FUNCTION_CASES], ids=_case_ids(FUNCTION_CASES))
+@pytest.mark.parametrize(
+    ("expression", "event", "expected"),
+    [c[1:] for c in FUNCTION_CASES],
+    ids=_case_ids(FUNCTION_CASES),
+)
 def test_eval_function_results(expression, event, expected):
     row = parse_spl(f"* | eval r={expression} | table r").evaluate(event)
     assert row is not None
     assert row.get("r") == expected
 
 
-@pytest.mark.parametrize(("query", "event", "fragment"), [c[1:] for c in UNSUPPORTED_CASES], ids=_case_ids(UNSUPPORTED_CASES))
+@pytest.mark.parametrize(
+    ("query", "event", "fragment"),
+    [c[1:] for c in UNSUPPORTED_CASES],
+    ids=_case_ids(UNSUPPORTED_CASES),
+)
 def test_unsupported_construct_raises(query, event, fragment):
     with pytest.raises(UnsupportedQueryError) as caught:
         parse_spl(query).evaluate(event if event is not None else {"x": "1"})
@@ -286,7 +393,9 @@ def test_unsupported_construct_raises(query, event, fragment):
     assert fragment in str(caught.value)
 
 
-@pytest.mark.parametrize(("query", "event", "fragment"), [c[1:] for c in INVALID_CASES], ids=_case_ids(INVALID_CASES))
+@pytest.mark.parametrize(
+    ("query", "event", "fragment"), [c[1:] for c in INVALID_CASES], ids=_case_ids(INVALID_CASES)
+)
 def test_invalid_query_raises_evaluator_error(query, event, fragment):
     with pytest.raises(EvaluatorError) as caught:
         parse_spl(query).evaluate(event if event is not None else {"x": "1"})
@@ -326,13 +435,29 @@ def test_evaluate_filtered_out_returns_none():
 
 # (id, raw record, expected fields; add_on_fields=False)
 EVENT_CASES = [
-    ("nested-object", {"requestParameters": {"sourceDBSnapshotIdentifier": ARN_WEST}}, {"requestParameters.sourceDBSnapshotIdentifier": ARN_WEST}),
-    ("deeply-nested", {"userIdentity": {"sessionContext": {"attributes": {"mfaAuthenticated": "false"}}}}, {"userIdentity.sessionContext.attributes.mfaAuthenticated": "false"}),
+    (
+        "nested-object",
+        {"requestParameters": {"sourceDBSnapshotIdentifier": ARN_WEST}},
+        {"requestParameters.sourceDBSnapshotIdentifier": ARN_WEST},
+    ),
+    (
+        "deeply-nested",
+        {"userIdentity": {"sessionContext": {"attributes": {"mfaAuthenticated": "false"}}}},
+        {"userIdentity.sessionContext.attributes.mfaAuthenticated": "false"},
+    ),
     ("array-of-scalars", {"tags": ["a", "b"]}, {"tags{}": ["a", "b"]}),
     ("array-single-value", {"tags": ["a"]}, {"tags{}": "a"}),
-    ("array-of-objects", {"resources": [{"ARN": "a1", "type": "t"}, {"ARN": "a2"}]}, {"resources{}.ARN": ["a1", "a2"], "resources{}.type": "t"}),
+    (
+        "array-of-objects",
+        {"resources": [{"ARN": "a1", "type": "t"}, {"ARN": "a2"}]},
+        {"resources{}.ARN": ["a1", "a2"], "resources{}.type": "t"},
+    ),
     ("nested-arrays", {"m": [[1, 2], [3]]}, {"m{}{}": ["1", "2", "3"]}),
-    ("booleans", {"readOnly": False, "managementEvent": True}, {"readOnly": "false", "managementEvent": "true"}),
+    (
+        "booleans",
+        {"readOnly": False, "managementEvent": True},
+        {"readOnly": "false", "managementEvent": "true"},
+    ),
     ("integer", {"n": 42}, {"n": "42"}),
     ("float", {"f": 1.5}, {"f": "1.5"}),
     ("decimal-keeps-digits", {"f": Decimal("1.50")}, {"f": "1.50"}),
@@ -342,7 +467,9 @@ EVENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("record", "expected"), [c[1:] for c in EVENT_CASES], ids=_case_ids(EVENT_CASES))
+@pytest.mark.parametrize(
+    ("record", "expected"), [c[1:] for c in EVENT_CASES], ids=_case_ids(EVENT_CASES)
+)
 def test_splunk_event_flattening(record, expected):
     assert splunk_event(record, add_on_fields=False) == expected
 
@@ -428,11 +555,26 @@ def test_backend_query_uses_regex_and_where(backend_query):
         ({}, True),
         ({"awsRegion": "us-west-2"}, False),
         ({"eventName": "CopyDBClusterSnapshot"}, False),
-        ({"requestParameters": {"sourceDBSnapshotIdentifier": "db-local", "sourceRegion": "us-west-2"}}, False),
+        (
+            {
+                "requestParameters": {
+                    "sourceDBSnapshotIdentifier": "db-local",
+                    "sourceRegion": "us-west-2",
+                }
+            },
+            False,
+        ),
         ({"requestParameters": {"sourceDBSnapshotIdentifier": ARN_WEST}}, False),
         ({"eventSource": "RDS.AMAZONAWS.COM"}, True),
     ],
-    ids=["cross-region", "same-region", "other-event", "arn-regex-fails", "no-source-region", "source-case"],
+    ids=[
+        "cross-region",
+        "same-region",
+        "other-event",
+        "arn-regex-fails",
+        "no-source-region",
+        "source-case",
+    ],
 )
 def test_backend_query_runs_on_events(backend_query, overrides, expected):
     event = splunk_event(_copy_record(**overrides))
@@ -479,8 +621,12 @@ def test_backend_in_list_and_null(overrides, add_on_fields, expected):
 
 def test_backend_ored_regex_is_unsupported():
     rule = BACKEND_RULE.replace(
-        "condition: selection and not filter_same_region", "condition: selection or filter_same_region"
-    ).replace("    filter_same_region:\n        awsRegion|fieldref: requestParameters.sourceRegion\n", "    filter_same_region:\n        awsRegion: us-east-1\n")
+        "condition: selection and not filter_same_region",
+        "condition: selection or filter_same_region",
+    ).replace(
+        "    filter_same_region:\n        awsRegion|fieldref: requestParameters.sourceRegion\n",
+        "    filter_same_region:\n        awsRegion: us-east-1\n",
+    )
     query = SplunkBackend().convert(SigmaCollection.from_yaml(rule))[0]
     with pytest.raises(UnsupportedQueryError, match=r"\| rex"):
         parse_spl(query)

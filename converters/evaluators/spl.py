@@ -133,14 +133,15 @@ class SplQuery:
 
     def evaluate(self, event: Event) -> dict[str, str | list[str]] | None:
         """Run the query on one event and return the output row, or None when it is filtered out."""
-        row: Row | None = {
+        row: Row = {
             name: list(value) if isinstance(value, (list, tuple)) else value
             for name, value in event.items()
         }
         for command in self.commands:
-            row = command.apply(row)
-            if row is None:
+            passed = command.apply(row)
+            if passed is None:
                 return None
+            row = passed
         return row
 
     def matches(self, event: Event) -> bool:
@@ -213,9 +214,7 @@ def _strip_match(prefix: re.Pattern[str], text: str) -> str:
 def _command_name(segment: str) -> str:
     found = _COMMAND_NAME.match(segment)
     if found is None:
-        raise EvaluatorError(
-            f"a pipe must be followed by a command name, got {segment.strip()!r}"
-        )
+        raise EvaluatorError(f"a pipe must be followed by a command name, got {segment.strip()!r}")
     return found.group(1)
 
 
@@ -286,7 +285,7 @@ def _parse_regex(text: str) -> Command:
     if tree.data == "regex_raw":
         raise UnsupportedQueryError(
             "| regex without a field matches the raw event text (_raw), which the offline "
-            "SPL evaluator does not model; write | regex field=\"...\""
+            'SPL evaluator does not model; write | regex field="..."'
         )
     field, operator, quoted = (str(child) for child in tree.children)
     # The search language unescapes \" and \\ before PCRE sees the pattern ("SPL and

@@ -18,7 +18,9 @@ ADD_ON_ERROR_CODE_DEFAULT = "success"
 JSON_NULL_TEXT = "null"
 
 
-def splunk_event(record: Mapping[str, Any], *, add_on_fields: bool = True) -> dict[str, str | list[str]]:
+def splunk_event(
+    record: Mapping[str, Any], *, add_on_fields: bool = True
+) -> dict[str, str | list[str]]:
     """Flatten a raw CloudTrail record into the fields Splunk extracts from it at search time.
 
     Nested objects join their keys with "." and arrays append "{}" to the name

@@ -169,7 +169,7 @@ class ExprBuilder(Transformer):
     def e_in_op(self, *args: Expr) -> Expr:
         raise UnsupportedQueryError(
             "the IN operator and in() function of eval and where are not supported; "
-            "write field=\"a\" OR field=\"b\""
+            'write field="a" OR field="b"'
         )
 
     def e_concat_chain(self, *operands: Expr) -> Expr:
@@ -212,5 +212,5 @@ def require_where_result(value: Value) -> bool:
         return value is True
     raise EvaluatorError(
         f"the where expression returned {value!r}, not a Boolean; where needs a condition "
-        "such as field=\"value\""
+        'such as field="value"'
     )

@@ -156,7 +156,9 @@ def _replacement_parts(replacement: str) -> list[str | int]:
 
 
 def _expand(template: list[str | int], found: re.Match[str]) -> str:
-    return "".join(part if isinstance(part, str) else (found.group(part) or "") for part in template)
+    return "".join(
+        part if isinstance(part, str) else (found.group(part) or "") for part in template
+    )
 
 
 def _like(arguments: tuple[Expr, ...], event: Event) -> Value:
@@ -199,7 +201,9 @@ def _case_mapper(function: str, convert: Callable[[str], str]) -> Impl:
     # lower() and upper() accept multivalue fields and convert every value.
     def impl(arguments: tuple[Expr, ...], event: Event) -> Value:
         value = arguments[0].evaluate(event)
-        converted = [convert(values.to_text(item, f"{function}()")) for item in values.as_values(value)]
+        converted = [
+            convert(values.to_text(item, f"{function}()")) for item in values.as_values(value)
+        ]
         return values.multivalue(converted)
 
     return impl

@@ -21,8 +21,18 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.{}]*")
 # searches ("Index expression options" and "Time options" of the search command).
 _SEARCH_MODIFIERS = frozenset(
     {
-        "earliest", "latest", "starttime", "endtime", "timeformat", "eventtype",
-        "eventtypetag", "hosttag", "tag", "savedsearch", "savedsplunk", "splunk_server",
+        "earliest",
+        "latest",
+        "starttime",
+        "endtime",
+        "timeformat",
+        "eventtype",
+        "eventtypetag",
+        "hosttag",
+        "tag",
+        "savedsearch",
+        "savedsplunk",
+        "splunk_server",
     }
 )
 
@@ -152,7 +162,7 @@ def field_values(event: Event, field: str) -> list[str] | None:
         # field="" against "") is not documented, so the evaluator raises instead of guessing.
         raise UnsupportedQueryError(
             f"field {field!r} has an empty value in this event, and Splunk does not "
-            "document whether search terms such as field=* or field=\"\" match it; "
+            'document whether search terms such as field=* or field="" match it; '
             "test this case with a where command instead"
         )
     return values
@@ -248,7 +258,7 @@ def _value_text(token: Token) -> str:
         text = unescape_spl(raw[1:-1])
     elif raw in _OPERATOR_WORDS:
         raise EvaluatorError(
-            f"the value {raw} is an SPL operator; quote it (\"{raw}\") to search for the word"
+            f'the value {raw} is an SPL operator; quote it ("{raw}") to search for the word'
         )
     else:
         text = unescape_spl(raw)

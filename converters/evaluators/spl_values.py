@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Union
 
 from converters.errors import EvaluatorError, UnsupportedQueryError
 
@@ -20,7 +19,7 @@ class FieldText(str):
     """The text of a field value, which compares as a number when it looks like one."""
 
 
-Value = Union[None, bool, int, float, str, tuple]
+Value = None | bool | int | float | str | tuple
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -142,8 +141,7 @@ def require_boolean(value: Value, context: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise EvaluatorError(
-        f"{context} needs a Boolean, got {value!r}; compare the value (x=\"...\") or use "
-        "isnotnull(x)"
+        f'{context} needs a Boolean, got {value!r}; compare the value (x="...") or use isnotnull(x)'
     )
 
 
@@ -178,7 +176,7 @@ def stored_value(value: Value, field: str) -> str | list[str] | None:
         # "The result of an eval expression cannot be a Boolean" (eval command).
         raise EvaluatorError(
             f"eval {field}=...: the result is a Boolean, which eval cannot store; "
-            "wrap the condition in if(condition, \"true\", \"false\")"
+            'wrap the condition in if(condition, "true", "false")'
         )
     if value is None:
         return None
