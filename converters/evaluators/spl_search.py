@@ -85,7 +85,11 @@ class Negation(SearchNode):
 
 @dataclass(frozen=True)
 class WildcardValue:
-    """A search value: compared case-insensitively with the whole field value."""
+    """A search value, compared case-insensitively with the whole field value.
+
+    Searches are case-insensitive unless CASE() is used ("Use CASE() and TERM() to match
+    phrases", Search Manual 10.0).
+    """
 
     text: str
     pattern: re.Pattern[str]

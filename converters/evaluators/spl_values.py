@@ -90,7 +90,11 @@ def number_of(value: Value) -> float | int | None:
 
 
 def compare(operator: str, left: Value, right: Value) -> bool | None:
-    """Compare two values with an eval operator, returning null when either side is null."""
+    """Compare two values with an eval operator, returning null when either side is null.
+
+    NOTE: null propagation is observed Splunk behaviour, which the Search Reference
+    does not state for each operator.
+    """
     if left is None or right is None:
         return None
     for side in (left, right):
