@@ -223,9 +223,11 @@ def _parse(text: str, start: str) -> Tree:
         return _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         context = exc.get_context(text).rstrip()
+        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+        hint = f" Expected one of: {', '.join(sorted(expected))}." if expected else ""
         raise EvaluatorError(
-            f"invalid SPL in {start.replace('_', ' ')} at line {exc.line}, column "
-            f"{exc.column}:\n{context}"
+            f"invalid SPL in the {start.split('_')[0]} command at line {exc.line}, column "
+            f"{exc.column}:{hint}\n{context}"
         ) from exc
 
 
