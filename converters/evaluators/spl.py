@@ -49,7 +49,7 @@ def _parser() -> Lark:
 
 
 class Command:
-    """One command of the pipeline; apply() returns the event to pass on, or None."""
+    """One command of the pipeline. apply() returns the event to pass on, or None."""
 
     def apply(self, event: Row) -> Row | None:
         raise NotImplementedError
@@ -68,7 +68,7 @@ class EvalCommand(Command):
     assignments: tuple[tuple[str, Expr], ...]
 
     def apply(self, event: Row) -> Row | None:
-        # Assignments run left to right, and each sees the fields set before it.
+        # Assignments run left to right, and each one reads the fields that earlier ones set.
         for field, expression in self.assignments:
             stored = values.stored_value(expression.evaluate(event), field)
             if stored is None:
@@ -97,7 +97,7 @@ class TableCommand(Command):
 
 @dataclass(frozen=True)
 class RegexCommand(Command):
-    """``regex field="pcre"`` keeps events whose field matches; ``!=`` keeps the others."""
+    """``regex field="pcre"``, which keeps events whose field matches (``!=`` keeps the others)."""
 
     field: str
     negated: bool
@@ -108,7 +108,7 @@ class RegexCommand(Command):
         if found is None:
             if self.negated:
                 # NOTE: the regex reference does not say whether field!="..." keeps an
-                # event without the field, so the evaluator refuses to guess.
+                # event without the field, so the evaluator raises instead of guessing.
                 raise UnsupportedQueryError(
                     f"regex {self.field}!=...: the event has no field {self.field!r}, and "
                     "Splunk does not document whether != keeps such events; add "
@@ -132,15 +132,16 @@ class SplQuery:
         self.commands = commands
 
     def evaluate(self, event: Event) -> dict[str, str | list[str]] | None:
-        """Run the query on one event; return the output row, or None when it is filtered out."""
-        row: Row | None = {
+        """Run the query on one event and return the output row, or None when it is filtered out."""
+        row: Row = {
             name: list(value) if isinstance(value, (list, tuple)) else value
             for name, value in event.items()
         }
         for command in self.commands:
-            row = command.apply(row)
-            if row is None:
+            passed = command.apply(row)
+            if passed is None:
                 return None
+            row = passed
         return row
 
     def matches(self, event: Event) -> bool:
@@ -152,7 +153,7 @@ class SplQuery:
 
 
 def parse_spl(query: str) -> SplQuery:
-    """Parse an SPL query; raise EvaluatorError on invalid syntax, UnsupportedQueryError on the rest."""
+    """Parse an SPL query, raising EvaluatorError on invalid syntax and UnsupportedQueryError on unsupported SPL."""
     segments = split_pipeline(query)
     names = [_command_name(segment) for segment in segments[1:]]
     for name in names:
@@ -161,7 +162,7 @@ def parse_spl(query: str) -> SplQuery:
                 f"SPL command | {name} is not supported by the offline SPL evaluator; "
                 f"supported: {', '.join(sorted(_COMMAND_PARSERS))}"
             )
-    base = _LEADING_SEARCH.sub("", segments[0], count=1)
+    base = _strip_match(_LEADING_SEARCH, segments[0])
     if not base.strip():
         raise EvaluatorError(
             f"the query {query!r} has an empty base search; start it with search terms such "
@@ -169,7 +170,7 @@ def parse_spl(query: str) -> SplQuery:
         )
     commands: list[Command] = [SearchCommand(_parse_search(base))]
     for name, segment in zip(names, segments[1:]):
-        arguments = _COMMAND_NAME.sub("", segment, count=1)
+        arguments = _strip_match(_COMMAND_NAME, segment)
         commands.append(_COMMAND_PARSERS[name](arguments))
     return SplQuery(query, tuple(commands))
 
@@ -204,12 +205,16 @@ def split_pipeline(query: str) -> list[str]:
     return segments
 
 
+def _strip_match(prefix: re.Pattern[str], text: str) -> str:
+    """Remove the prefix pattern from the start of the text, if it matches there."""
+    found = prefix.match(text)
+    return text[found.end() :] if found else text
+
+
 def _command_name(segment: str) -> str:
     found = _COMMAND_NAME.match(segment)
     if found is None:
-        raise EvaluatorError(
-            f"a pipe must be followed by a command name, got {segment.strip()!r}"
-        )
+        raise EvaluatorError(f"a pipe must be followed by a command name, got {segment.strip()!r}")
     return found.group(1)
 
 
@@ -218,9 +223,11 @@ def _parse(text: str, start: str) -> Tree:
         return _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         context = exc.get_context(text).rstrip()
+        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+        hint = f" Expected one of: {', '.join(sorted(expected))}." if expected else ""
         raise EvaluatorError(
-            f"invalid SPL in {start.replace('_', ' ')} at line {exc.line}, column "
-            f"{exc.column}:\n{context}"
+            f"invalid SPL in the {start.split('_')[0]} command at line {exc.line}, column "
+            f"{exc.column}:{hint}\n{context}"
         ) from exc
 
 
@@ -280,7 +287,7 @@ def _parse_regex(text: str) -> Command:
     if tree.data == "regex_raw":
         raise UnsupportedQueryError(
             "| regex without a field matches the raw event text (_raw), which the offline "
-            "SPL evaluator does not model; write | regex field=\"...\""
+            'SPL evaluator does not model; write | regex field="..."'
         )
     field, operator, quoted = (str(child) for child in tree.children)
     # The search language unescapes \" and \\ before PCRE sees the pattern ("SPL and

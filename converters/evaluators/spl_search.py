@@ -21,12 +21,22 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.{}]*")
 # searches ("Index expression options" and "Time options" of the search command).
 _SEARCH_MODIFIERS = frozenset(
     {
-        "earliest", "latest", "starttime", "endtime", "timeformat", "eventtype",
-        "eventtypetag", "hosttag", "tag", "savedsearch", "savedsplunk", "splunk_server",
+        "earliest",
+        "latest",
+        "starttime",
+        "endtime",
+        "timeformat",
+        "eventtype",
+        "eventtypetag",
+        "hosttag",
+        "tag",
+        "savedsearch",
+        "savedsplunk",
+        "splunk_server",
     }
 )
 
-# Unquoted values that Splunk reads as operators; the search reference says to quote them.
+# Unquoted values that Splunk reads as operators. The search reference requires quotes for them.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "IN", "XOR"})
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -75,7 +85,11 @@ class Negation(SearchNode):
 
 @dataclass(frozen=True)
 class WildcardValue:
-    """A search value: compared case-insensitively with the whole field value."""
+    """A search value, compared case-insensitively with the whole field value.
+
+    Searches are case-insensitive unless CASE() is used ("Use CASE() and TERM() to match
+    phrases", Search Manual 10.0).
+    """
 
     text: str
     pattern: re.Pattern[str]
@@ -149,10 +163,10 @@ def field_values(event: Event, field: str) -> list[str] | None:
         return None
     if "" in values:
         # NOTE: the search command's handling of empty field values (field=* and
-        # field="" against "") is not documented, so the evaluator refuses to guess.
+        # field="" against "") is not documented, so the evaluator raises instead of guessing.
         raise UnsupportedQueryError(
             f"field {field!r} has an empty value in this event, and Splunk does not "
-            "document whether search terms such as field=* or field=\"\" match it; "
+            'document whether search terms such as field=* or field="" match it; '
             "test this case with a where command instead"
         )
     return values
@@ -248,7 +262,7 @@ def _value_text(token: Token) -> str:
         text = unescape_spl(raw[1:-1])
     elif raw in _OPERATOR_WORDS:
         raise EvaluatorError(
-            f"the value {raw} is an SPL operator; quote it (\"{raw}\") to search for the word"
+            f'the value {raw} is an SPL operator; quote it ("{raw}") to search for the word'
         )
     else:
         text = unescape_spl(raw)
