@@ -16,6 +16,10 @@ ARN_WEST = "arn:aws:rds:us-west-2:123456789012:snapshot:db-2026-01-01"
 
 # (id, query, event, expected verdict of SplQuery.matches)
 SEARCH_CASES = [
+    # An empty value is read both as absent and as a value; the query must give the
+    # same verdict under both readings.
+    ("empty-value-both-readings-match", 'x="" OR NOT x=*', {"x": ""}, True),
+    ("empty-value-both-readings-no-match", 'x="a*" y=1', {"x": "", "y": "1"}, False),
     ("term-equal", "eventName=CopyDBSnapshot", {"eventName": "CopyDBSnapshot"}, True),
     (
         "term-value-case-insensitive",

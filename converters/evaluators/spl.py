@@ -22,6 +22,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from converters.errors import EvaluatorError, UnsupportedQueryError
 from converters.evaluators import spl_values as values
 from converters.evaluators.spl_event import splunk_event
+from converters.evaluators.spl_search import EMPTY_VALUE_READING, EmptyValueError
 from converters.evaluators.spl_expr import Expr, ExprBuilder, require_where_result
 from converters.evaluators.spl_functions import make_call
 from converters.evaluators.spl_regex import compile_pcre, unescape_spl
@@ -145,8 +146,25 @@ class SplQuery:
         return row
 
     def matches(self, event: Event) -> bool:
-        """Return whether the event passes every filter of the query."""
-        return self.evaluate(event) is not None
+        """Return whether the event passes every filter of the query.
+
+        When a search term meets an empty field value, whose meaning Splunk leaves
+        undefined, the query runs once with empty values read as absent and once with
+        them read as values; the verdict counts only when both runs agree.
+        """
+        try:
+            return self.evaluate(event) is not None
+        except EmptyValueError as error:
+            verdicts = set()
+            for reading in ("absent", "value"):
+                token = EMPTY_VALUE_READING.set(reading)
+                try:
+                    verdicts.add(self.evaluate(event) is not None)
+                finally:
+                    EMPTY_VALUE_READING.reset(token)
+            if len(verdicts) > 1:
+                raise error
+            return verdicts.pop()
 
     def __repr__(self) -> str:
         return f"SplQuery({self.text!r})"

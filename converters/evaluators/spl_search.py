@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from typing import Literal
 from dataclasses import dataclass
 
 from lark import Token, Transformer, v_args
@@ -153,6 +155,18 @@ class FieldIn(SearchNode):
         return any(pattern.matches(value) for pattern in self.values for value in values)
 
 
+class EmptyValueError(UnsupportedQueryError):
+    """A search term meets a field whose value is the empty string."""
+
+
+# How search terms read an empty field value. Splunk does not document whether
+# `field=*` or `field=""` match "", so the default is to raise; SplQuery.matches runs
+# the query under both readings and keeps the verdict only when they agree.
+EMPTY_VALUE_READING: ContextVar[Literal["raise", "absent", "value"]] = ContextVar(
+    "EMPTY_VALUE_READING", default="raise"
+)
+
+
 def field_values(event: Event, field: str) -> list[str] | None:
     """Return the values of a field for search matching, or None when it is absent."""
     raw = event.get(field)
@@ -162,13 +176,17 @@ def field_values(event: Event, field: str) -> list[str] | None:
     if not values:
         return None
     if "" in values:
-        # NOTE: the search command's handling of empty field values (field=* and
-        # field="" against "") is not documented, so the evaluator raises instead of guessing.
-        raise UnsupportedQueryError(
-            f"field {field!r} has an empty value in this event, and Splunk does not "
-            'document whether search terms such as field=* or field="" match it; '
-            "test this case with a where command instead"
-        )
+        reading = EMPTY_VALUE_READING.get()
+        if reading == "raise":
+            raise EmptyValueError(
+                f"field {field!r} has an empty value in this event, and Splunk does not "
+                'document whether search terms such as field=* or field="" match it; '
+                "write the query so that both readings give the same verdict, or test "
+                "this case with a where command"
+            )
+        if reading == "absent":
+            values = [value for value in values if value != ""]
+            return values or None
     return values
 
 
