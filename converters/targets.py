@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
+
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
 from .rules import LoadedRule
 from .splunk import convert_spl
-from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 
 
 @dataclass(frozen=True)
