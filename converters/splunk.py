@@ -59,10 +59,12 @@ def _conf_value(key: str, value: str) -> str:
     # (and the last one would swallow the next key).
     lines = value.split("\n")
     if any(line.rstrip().endswith("\\") for line in lines):
+        source = "query" if key == "search" else "title or description"
         raise ConversionError(
             f"savedsearches.conf: a line of the value of '{key}' ends with a backslash, which "
-            "Splunk reads as a line continuation. Change the rule so that no line of the "
-            "query ends with a backslash."
+            "Splunk reads as a line continuation, and .conf files have no escape for it "
+            f"(value ends with {value[-40:]!r}). Change the rule's {source} so that no line "
+            "ends with a backslash."
         )
     return " \\\n".join(lines)
 

@@ -33,6 +33,8 @@ from sigma.processing.transformations.base import PreprocessingTransformation
 from sigma.rule import SigmaRule
 from sigma.types import SigmaFieldReference
 
+from .exact import ExactValueRegex
+
 DEFERRED_VALUE_TYPES = (SigmaFieldReference, SigmaRegularExpression)
 
 
@@ -86,6 +88,12 @@ def _deferred_leaves(node: object) -> Iterator[ConditionFieldEqualsValueExpressi
 
 
 def _describe(leaf: ConditionFieldEqualsValueExpression) -> str:
+    if isinstance(leaf.value, ExactValueRegex):
+        values = ", ".join(leaf.value.values)
+        return (
+            f"The value {values} of '{leaf.field}' contains {leaf.value.reason}, so it is "
+            "matched with a regular expression that"
+        )
     if isinstance(leaf.value, SigmaFieldReference):
         return f"The field reference '{leaf.field}|fieldref: {leaf.value.field}'"
     return f"The regular expression on '{leaf.field}'"

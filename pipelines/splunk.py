@@ -14,6 +14,7 @@ from sigma.rule import SigmaRule
 
 from .common import cloudtrail_region_items, reject_other_logsources
 from .deferred import RejectMisplacedDeferredTransformation
+from .exact import ExactValueTransformation, FieldReferenceCaseTransformation
 from .region import (
     ARN_REGION_INDEX,
     DERIVED_DESTINATION_REGION,
@@ -120,6 +121,12 @@ def cloudtrail_splunk_pipeline(
         )
     items.append(
         ProcessingItem(
+            identifier="cloudtrail_splunk_exact_values",
+            transformation=ExactValueTransformation(target="Splunk"),
+        )
+    )
+    items.append(
+        ProcessingItem(
             identifier="cloudtrail_splunk_reject_misplaced_deferred",
             transformation=RejectMisplacedDeferredTransformation(target="Splunk"),
         )
@@ -133,6 +140,12 @@ def cloudtrail_splunk_pipeline(
             QueryPostprocessingItem(
                 identifier="cloudtrail_splunk_region_eval",
                 transformation=InsertRegionEvalTransformation(),
-            )
+            ),
+            QueryPostprocessingItem(
+                identifier="cloudtrail_splunk_field_reference_case",
+                transformation=FieldReferenceCaseTransformation(
+                    skip_fields=frozenset({DERIVED_SOURCE_REGION, DERIVED_DESTINATION_REGION})
+                ),
+            ),
         ],
     )

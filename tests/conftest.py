@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from converters.events import Event, load_events
 from converters.rules import LoadedRule, load_rule
+
+# Property tests: "ci" (the default) runs a fixed, bounded set of examples, so `make
+# test` is fast and repeatable. HYPOTHESIS_PROFILE=explore searches wider and keeps
+# failing examples in .hypothesis/ for the next run.
+settings.register_profile("ci", max_examples=120, deadline=None, derandomize=True, database=None)
+settings.register_profile("explore", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_PATH = ROOT / "sigma" / "aws_rds_snapshot_cross_region.yml"

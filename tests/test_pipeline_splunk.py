@@ -78,13 +78,17 @@ def test_splunk_positive_comparison_keeps_its_sense():
     assert region_eval_commands() in query
 
 
-def test_splunk_other_fieldref_stays_stock():
+def test_splunk_other_fieldref_ignores_case_and_nulls():
     query = convert("""
     selection:
         userIdentity.accountId|fieldref: recipientAccountId
     condition: not selection
 """)
-    assert query == "sourcetype=\"aws:cloudtrail\"\n| where NOT 'userIdentity.accountId'='recipientAccountId'"
+    comparison = (
+        "isnotnull('userIdentity.accountId') AND isnotnull('recipientAccountId') AND "
+        "lower('userIdentity.accountId')=lower('recipientAccountId')"
+    )
+    assert query == f'sourcetype="aws:cloudtrail"\n| where NOT ({comparison})'
 
 
 def test_splunk_fieldref_in_negated_group_raises():
