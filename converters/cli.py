@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 from pathlib import Path
 
 from .errors import ToolkitError
-from .events import load_events
+from .events import EventSet, iter_events
 from .output import write_text_atomic
 from .rules import load_rules
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 from .targets import TARGETS
-from .verify import format_json_lines, format_lines, format_summary, verify
+from .verify import (
+    Report,
+    check_events,
+    convert_queries,
+    format_json_line,
+    format_line,
+    format_summary,
+    one_line,
+)
 
 DEFAULT_RULES = Path("sigma")
 DEFAULT_EVENTS = Path("tests/events")
@@ -50,23 +60,34 @@ def cmd_splunk(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Run every emitted query on the events and report each verdict."""
     rules = load_rules(args.rule or [DEFAULT_RULES])
-    events = load_events(args.events or [DEFAULT_EVENTS], strict=args.strict)
     targets = list(TARGETS.values())
-    report = verify(rules, events, targets)
-    lines = format_json_lines(report) if args.json else format_lines(report, rules)
-    for line in lines:
-        print(line)
+    queries = convert_queries(rules, targets)
+    # Events stream from the files one at a time, and each verdict line is printed as it
+    # is decided, so memory does not grow with the size of the input.
+    tally = EventSet()
+    events = iter_events(args.events or [DEFAULT_EVENTS], tally, strict=args.strict)
+    report = Report()
+    show_rule = len(rules) > 1
+    for verdict in check_events(queries, rules, events, targets, report):
+        print(format_json_line(verdict) if args.json else format_line(verdict, show_rule))
     summary_stream = sys.stderr if args.json else sys.stdout
     if not args.json:
         print()
-    for line in format_summary(report, events, targets):
+    for line in format_summary(report, tally, targets):
         print(line, file=summary_stream)
     return 0 if report.ok else EXIT_FINDINGS
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser that reports a usage error as one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"error: {self.prog}: {one_line(message)}. Run '{self.prog} --help' for the options.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one subcommand per Make target."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="cloudtrail-sigma",
         description="Convert CloudTrail Sigma rules to SIEM queries and test them offline.",
     )
@@ -94,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
+    # Event text that the terminal's encoding cannot show is escaped, not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -102,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ToolkitError as error:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        # One line, whatever the message quotes (file names and values may hold line breaks).
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -111,4 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our output went away (for example `make verify | head`).
         # Point stdout at /dev/null so that the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 (the last resort that keeps tracebacks behind --debug)
+        if args.debug:
+            raise
+        print(
+            f"error: internal error ({type(error).__name__}: {one_line(str(error))[:300]}). "
+            "Run again with --debug (DEBUG=1 for make) to see the traceback, and report it.",
+            file=sys.stderr,
+        )
         return EXIT_ERROR

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EventsError
+from .event_reader import CaseEntry, Skip, read_values
+from .json_stream import MAX_DEPTH, TOO_DEEP
+
+__all__ = ["Event", "EventSet", "Skip", "event_files", "iter_events", "load_events"]
 
 EVENT_SUFFIXES = (".json", ".jsonl", ".ndjson")
-CASE_TABLE_KEYS = {"rule_id", "cases"}
+MAX_KEPT_SKIPS = 1000
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,30 @@ class Event:
         return event_id if isinstance(event_id, str) and event_id else self.source
 
 
-@dataclass(frozen=True)
-class Skip:
-    """A record or file that could not be read, and why."""
-
-    source: str
-    reason: str
-
-
 @dataclass
 class EventSet:
-    """Events read from some files, and what was skipped."""
+    """Events read from some files, and what was skipped.
+
+    ``skipped`` keeps the first MAX_KEPT_SKIPS skips, so that a huge unreadable file
+    cannot fill the memory. ``skipped_count`` and ``skip_reasons()`` count them all.
+    """
 
     events: list[Event] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     files: int = 0
+    skipped_count: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add_skip(self, skip: Skip) -> None:
+        """Count a skipped input, and keep it while fewer than MAX_KEPT_SKIPS are kept."""
+        self.skipped_count += 1
+        self.reasons[skip.reason] += 1
+        if len(self.skipped) < MAX_KEPT_SKIPS:
+            self.skipped.append(skip)
 
     def skip_reasons(self) -> Counter[str]:
         """Count skipped inputs by reason."""
-        return Counter(skip.reason for skip in self.skipped)
+        return Counter(self.reasons)
 
 
 def event_files(path: Path) -> list[Path]:
@@ -75,6 +81,16 @@ def _is_event_file(path: Path) -> bool:
 def load_events(paths: list[Path], *, strict: bool = False) -> EventSet:
     """Read every record under paths; skip unreadable input, or raise on it when strict."""
     result = EventSet()
+    result.events.extend(iter_events(paths, result, strict=strict))
+    return result
+
+
+def iter_events(paths: list[Path], tally: EventSet, *, strict: bool = False) -> Iterator[Event]:
+    """Yield every record under paths as it is read, counting files and skipped input in tally.
+
+    Only one record at a time is held, so files of any size can be checked. tally.events
+    stays as it is.
+    """
     for path in paths:
         files = event_files(path)
         if path.is_dir() and not files:
@@ -82,90 +98,20 @@ def load_events(paths: list[Path], *, strict: bool = False) -> EventSet:
                 f"{path}: no event files (*.json, *.jsonl, *.ndjson, optionally .gz) in this folder."
             )
         for file in files:
-            result.files += 1
-            _read_file(file, result, strict)
-    return result
+            tally.files += 1
+            for item in read_values(file):
+                if isinstance(item, Skip):
+                    _skip(tally, item, strict)
+                    continue
+                event = _to_event(*item)
+                if isinstance(event, Skip):
+                    _skip(tally, event, strict)
+                else:
+                    yield event
 
 
-def _read_file(path: Path, result: EventSet, strict: bool) -> None:
-    try:
-        text = _read_text(path)
-    except EventsError as error:
-        _skip(result, Skip(str(path), str(error)), strict)
-        return
-    stripped = text.lstrip()
-    if not stripped:
-        _skip(result, Skip(str(path), "empty file"), strict)
-        return
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        document = None
-        if stripped[0] != "{":
-            _skip(result, Skip(str(path), "invalid JSON"), strict)
-            return
-    if document is None:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                _add_line(result, path, number, line, strict)
-        return
-    for source, value in _document_records(path, document):
-        _add_value(result, source, value, strict)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise EventsError(f"cannot read the file ({error.strerror})") from error
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise EventsError(f"corrupt gzip data ({error})") from error
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise EventsError(f"not UTF-8 text (byte offset {error.start})") from error
-
-
-def _document_records(path: Path, document: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(document, dict) and CASE_TABLE_KEYS <= document.keys():
-        yield from _case_table(path, document)
-    elif isinstance(document, dict) and isinstance(document.get("Records"), list):
-        for index, value in enumerate(document["Records"]):
-            yield f"{path}:Records[{index}]", value
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            yield f"{path}:[{index}]", value
-    else:
-        yield str(path), document
-
-
-def _case_table(path: Path, document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    rule_id = document["rule_id"]
-    for index, case in enumerate(document["cases"]):
-        yield f"{path}:cases[{index}]", _Case(case, rule_id)
-
-
-@dataclass(frozen=True)
-class _Case:
-    value: Any
-    rule_id: str
-
-
-def _add_line(result: EventSet, path: Path, number: int, line: str, strict: bool) -> None:
-    source = f"{path}:{number}"
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError:
-        _skip(result, Skip(source, "invalid JSON"), strict)
-        return
-    _add_value(result, source, value, strict)
-
-
-def _add_value(result: EventSet, source: str, value: Any, strict: bool) -> None:
-    if isinstance(value, _Case):
+def _to_event(source: str, value: Any) -> Event | Skip:
+    if isinstance(value, CaseEntry):
         event = _case_event(source, value)
     elif _is_wrapped_record(value):
         # Test-event wrappers such as Panther's {"test_name": ..., "event": {...}}.
@@ -173,12 +119,31 @@ def _add_value(result: EventSet, source: str, value: Any, strict: bool) -> None:
     else:
         event = Event(value, source) if _is_cloudtrail(value) else None
     if event is None:
-        _skip(result, Skip(source, "not a CloudTrail record"), strict)
-        return
-    result.events.append(event)
+        return Skip(source, "not a CloudTrail record")
+    if _depth(event.record) > MAX_DEPTH:
+        return Skip(source, f"nested deeper than {MAX_DEPTH} levels")
+    return event
 
 
-def _case_event(source: str, case: _Case) -> Event | None:
+def _depth(value: Any) -> int:
+    """Measure how deeply objects and arrays nest, without recursion (the input is untrusted)."""
+    deepest = 0
+    pending = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if item is TOO_DEEP:
+            return MAX_DEPTH + 1
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level + 1)
+            if level + 1 > MAX_DEPTH:
+                break
+            pending.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _case_event(source: str, case: CaseEntry) -> Event | None:
     value = case.value
     if not isinstance(value, dict):
         return None
@@ -205,4 +170,4 @@ def _is_cloudtrail(value: Any) -> bool:
 def _skip(result: EventSet, skip: Skip, strict: bool) -> None:
     if strict:
         raise EventsError(f"{skip.source}: {skip.reason}. Fix the input, or run without STRICT=1 to skip it.")
-    result.skipped.append(skip)
+    result.add_skip(skip)

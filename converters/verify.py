@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .events import Event, EventSet
 from .rules import LoadedRule
@@ -29,89 +33,146 @@ class Verdict:
 
 @dataclass
 class Report:
-    """All verdicts of a run, with the disagreements between targets and the missed expectations."""
+    """Counts of a run, with the disagreements between targets and the missed expectations.
+
+    ``verdicts`` lists every verdict only when verify() collected them; a streamed run
+    (check_events) keeps the counts alone, so that its memory does not grow with the input.
+    """
 
     verdicts: list[Verdict] = field(default_factory=list)
     disagreements: list[tuple[Event, LoadedRule]] = field(default_factory=list)
     mismatches: list[Verdict] = field(default_factory=list)
+    events: int = 0
+    alerts: Counter[str] = field(default_factory=Counter)
+    expected: int = 0
 
     @property
     def ok(self) -> bool:
         """Return True when all targets agree and every expectation holds."""
         return not self.disagreements and not self.mismatches
 
+    def add_row(self, event: Event, rule: LoadedRule, row: list[Verdict]) -> None:
+        """Count the verdicts of all targets for one event and rule."""
+        self.alerts.update(v.target for v in row if v.verdict)
+        self.expected += sum(1 for v in row if v.expected is not None)
+        if len({v.verdict for v in row}) > 1:
+            self.disagreements.append((event, rule))
+        self.mismatches.extend(v for v in row if v.expected is not None and v.expected != v.verdict)
 
-def verify(rules: list[LoadedRule], events: EventSet, targets: list[Target]) -> Report:
-    """Convert each rule for each target and evaluate every query on every event."""
-    report = Report()
-    queries = {(r.path, t.name): t.convert(r) for r in rules for t in targets}
-    for event in events.events:
+
+Queries = dict[tuple[Path, str], str]
+
+
+def convert_queries(rules: list[LoadedRule], targets: list[Target]) -> Queries:
+    """Convert each rule for each target, before any event is read."""
+    return {(r.path, t.name): t.convert(r) for r in rules for t in targets}
+
+
+def check_events(
+    queries: Queries,
+    rules: list[LoadedRule],
+    events: Iterable[Event],
+    targets: list[Target],
+    report: Report,
+) -> Iterator[Verdict]:
+    """Evaluate every query on each event as it arrives, counting into report."""
+    for event in events:
+        report.events += 1
         for rule in rules:
             row = [
                 Verdict(event, rule, t.name, t.evaluate(queries[(rule.path, t.name)], event.record))
                 for t in targets
             ]
-            report.verdicts.extend(row)
-            if len({v.verdict for v in row}) > 1:
-                report.disagreements.append((event, rule))
-            report.mismatches.extend(v for v in row if v.expected is not None and v.expected != v.verdict)
+            report.add_row(event, rule, row)
+            yield from row
+
+
+def verify(rules: list[LoadedRule], events: EventSet, targets: list[Target]) -> Report:
+    """Convert each rule for each target and evaluate every query on every event."""
+    report = Report()
+    queries = convert_queries(rules, targets)
+    report.verdicts = list(check_events(queries, rules, events.events, targets, report))
     return report
+
+
+# Characters that json.dumps(ensure_ascii=False) leaves as they are but that break a
+# line of output or a terminal: lone surrogates (not encodable as UTF-8), DEL and the C1
+# controls (U+0085 ends a line for Python's str.splitlines), the Unicode line and
+# paragraph separators, and the bidirectional overrides that reorder displayed text.
+_UNSAFE_OUTPUT = re.compile("[\ud800-\udfff\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(value: object) -> str:
+    """Serialise a value as one line of JSON that any UTF-8 terminal or reader takes as it is."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _UNSAFE_OUTPUT.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+_UNSAFE_IN_MESSAGE = re.compile("[\x00-\x1f" + _UNSAFE_OUTPUT.pattern[1:])
+
+
+def one_line(message: str) -> str:
+    """Escape line breaks and other control characters in a message, keeping quotes and backslashes."""
+    return _UNSAFE_IN_MESSAGE.sub(lambda found: f"\\u{ord(found.group()):04x}", message)
 
 
 def printable(text: str) -> str:
     """Escape control characters and quotes, so that event content cannot break a line of output."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    return json_text(text)[1:-1]
+
+
+def format_line(v: Verdict, show_rule: bool) -> str:
+    """Render one verdict as a line for people."""
+    parts = [printable(v.event.label)]
+    if show_rule:
+        parts.append(printable(v.rule.path.stem))
+    parts += [v.target, "alert" if v.verdict else "no alert"]
+    if v.expected is not None:
+        parts.append("ok" if v.expected == v.verdict else "UNEXPECTED (expected "
+                     + ("alert" if v.expected else "no alert") + ")")
+    return "  ".join(parts)
 
 
 def format_lines(report: Report, rules: list[LoadedRule]) -> list[str]:
     """Render one line per event, rule and target, for people."""
-    show_rule = len(rules) > 1
-    lines = []
-    for v in report.verdicts:
-        parts = [printable(v.event.label)]
-        if show_rule:
-            parts.append(v.rule.path.stem)
-        parts += [v.target, "alert" if v.verdict else "no alert"]
-        if v.expected is not None:
-            parts.append("ok" if v.expected == v.verdict else "UNEXPECTED (expected "
-                         + ("alert" if v.expected else "no alert") + ")")
-        lines.append("  ".join(parts))
-    return lines
+    return [format_line(v, len(rules) > 1) for v in report.verdicts]
+
+
+def format_json_line(v: Verdict) -> str:
+    """Render one verdict as a JSON object on one line, for scripts."""
+    event_id = v.event.record.get("eventID")
+    item: dict[str, object] = {
+        # CloudTrail's eventID is a string; anything else (a NaN, an object) is not an id.
+        "eventID": event_id if isinstance(event_id, str) else None,
+        "target": v.target,
+        "verdict": v.verdict,
+        "rule": str(v.rule.rule.id),
+        "source": v.event.source,
+    }
+    if v.event.name is not None:
+        item["case"] = v.event.name
+    if v.expected is not None:
+        item["expected"] = v.expected
+    return json_text(item)
 
 
 def format_json_lines(report: Report) -> list[str]:
     """Render one JSON object per event, rule and target, for scripts."""
-    lines = []
-    for v in report.verdicts:
-        item: dict[str, object] = {
-            "eventID": v.event.record.get("eventID"),
-            "target": v.target,
-            "verdict": v.verdict,
-            "rule": str(v.rule.rule.id),
-            "source": v.event.source,
-        }
-        if v.event.name is not None:
-            item["case"] = v.event.name
-        if v.expected is not None:
-            item["expected"] = v.expected
-        lines.append(json.dumps(item, ensure_ascii=False))
-    return lines
+    return [format_json_line(v) for v in report.verdicts]
 
 
 def format_summary(report: Report, events: EventSet, targets: list[Target]) -> list[str]:
     """Summarise a run: inputs, skipped records, alerts per target, disagreements."""
-    lines = [f"{len(events.events)} events from {events.files} files; {len(events.skipped)} skipped"]
+    lines = [f"{report.events} events from {events.files} files; {events.skipped_count} skipped"]
     for reason, count in sorted(events.skip_reasons().items()):
-        lines.append(f"  skipped {count}: {reason}")
+        lines.append(f"  skipped {count}: {printable(reason)}")
     for target in targets:
-        alerts = sum(1 for v in report.verdicts if v.target == target.name and v.verdict)
-        lines.append(f"{target.name}: {alerts} alerts")
+        lines.append(f"{target.name}: {report.alerts[target.name]} alerts")
     lines.append(f"targets disagree on {len(report.disagreements)} events")
-    expected = sum(1 for v in report.verdicts if v.expected is not None)
-    if expected:
-        lines.append(f"{len(report.mismatches)} of {expected} verdicts differ from the expected verdict")
+    if report.expected:
+        lines.append(f"{len(report.mismatches)} of {report.expected} verdicts differ from the expected verdict")
     for event, rule in report.disagreements:
-        lines.append(f"DISAGREE: {printable(event.label)} ({rule.path.name})")
+        lines.append(f"DISAGREE: {printable(event.label)} ({printable(rule.path.name)})")
     for v in report.mismatches:
         lines.append(f"UNEXPECTED: {printable(v.event.label)} on {v.target}")
     return lines

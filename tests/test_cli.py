@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from converters import cli
+from converters.cli import main
+
 from .conftest import CASES_PATH, ROOT, RULE_PATH
 
 SIGMA_CLI = Path(sys.executable).parent / "sigma"
@@ -216,3 +219,292 @@ def test_make_help_lists_targets():
     )
     for target in ("splunk", "verify", "test", "install"):
         assert f"\n{target} " in "\n" + result.stdout
+
+
+# --- The command-line contract: every command, every kind of bad input -------------
+
+COMMANDS = {
+    "splunk": ["splunk", "--out", "{tmp}/out"],
+    "verify": ["verify"],
+}
+COMMAND_PARAMS = pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
+
+
+def command_args(command: str, tmp_path: Path, *extra: str | Path) -> list[str]:
+    return [arg.format(tmp=tmp_path) for arg in COMMANDS[command]] + [str(e) for e in extra]
+
+
+def assert_no_output_files(tmp_path: Path) -> None:
+    assert not (tmp_path / "out").exists()
+
+
+BAD_RULES = {
+    "missing": (None, "rule file not found"),
+    "broken-yaml": ("title: x\ndetection: [unclosed\n", "invalid YAML at line"),
+    "not-sigma": ("title: x\nlogsource:\n    product: aws\ndetection:\n    condition: selection\n", "not a valid Sigma rule"),
+    "not-utf8": (b"title: \xff\xfe\n", "not UTF-8 text"),
+    "empty": ("", "holds no YAML document"),
+    "not-mapping": ("- a\n- b\n", "must be a YAML mapping"),
+}
+
+
+@COMMAND_PARAMS
+@pytest.mark.parametrize("case", BAD_RULES, ids=list(BAD_RULES))
+def test_command_bad_rule_one_line(tmp_path: Path, command: str, case: str):
+    content, fragment = BAD_RULES[case]
+    rule = tmp_path / "rule.yml"
+    if isinstance(content, bytes):
+        rule.write_bytes(content)
+    elif content is not None:
+        rule.write_text(content)
+    result = run(*command_args(command, tmp_path, "--rule", rule))
+    assert_one_line_error(result, "rule.yml", fragment)
+    assert result.stdout == ""
+    assert_no_output_files(tmp_path)
+
+
+@COMMAND_PARAMS
+def test_command_unreadable_rule_one_line(tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    # Root reads files whatever their mode, so the denial is simulated in-process.
+    rule = tmp_path / "rule.yml"
+    rule.write_text(RULE_PATH.read_text())
+    real_read_text = Path.read_text
+
+    def deny(self: Path, *args: object, **kwargs: object) -> str:
+        if self == rule:
+            raise PermissionError(13, "Permission denied")
+        return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", deny)
+    code = main(command_args(command, tmp_path, "--rule", rule))
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == f"error: {rule}: cannot read the rule file (Permission denied).\n"
+    assert captured.out == ""
+    assert_no_output_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["splunk", "--format", "x"], "unrecognized arguments: --format x"),
+        (["verify", "--target", "x"], "unrecognized arguments: --target x"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+    ids=["unknown-command", "unknown-format", "unknown-target", "no-command"],
+)
+def test_command_usage_error_one_line(args: list[str], fragment: str):
+    result = run(*args)
+    assert_one_line_error(result, fragment, "--help")
+    assert result.stdout == ""
+
+
+def test_splunk_output_below_a_file(tmp_path: Path):
+    # /dev/null is a file even for root, so no folder can be created below it.
+    result = run("splunk", "--out", "/dev/null/out")
+    assert_one_line_error(result, "/dev/null", "cannot create the output folder", "Choose a writable output folder")
+    assert result.stdout == ""
+
+
+def test_splunk_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    conf = tmp_path / "splunk" / "savedsearches.conf"
+    conf.parent.mkdir()
+    conf.write_text("previous\n")
+
+    def fail_replace(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail_replace)
+    code = main(["splunk", "--out", str(tmp_path)])
+    assert code == 2
+    assert "cannot write the output file (No space left on device)" in capsys.readouterr().err
+    assert conf.read_text() == "previous\n"
+    assert list(conf.parent.iterdir()) == [conf]
+
+
+@COMMAND_PARAMS
+def test_command_debug_shows_traceback(tmp_path: Path, command: str):
+    result = run("--debug", *command_args(command, tmp_path, "--rule", tmp_path / "absent.yml"))
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+    assert "rule file not found" in result.stderr
+
+
+def test_command_internal_error_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    def broken(*args: object) -> int:
+        raise RuntimeError("unexpected\nstate")
+
+    monkeypatch.setattr(cli, "cmd_verify", broken)
+    code = main(["verify"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "internal error (RuntimeError: unexpected\\u000astate)" in err
+    assert "--debug" in err
+
+
+BAD_EVENTS = {
+    "malformed": (b'{"eventSource": "x", "eventName": }\n', "bad.json:1: invalid JSON"),
+    "truncated": (b'{"Records": [{"eventSource": "rds.amazonaws.com", "eventName": "Co', "bad.json:Records[0]: invalid JSON"),
+    "not-utf8": (b"\xff\xfe\x00{", "bad.json: not UTF-8 text (byte offset 0)"),
+    "corrupt-gzip": (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", "bad.json: corrupt gzip data"),
+    "not-cloudtrail": (b'{"Records": [{"eventName": "x"}]}', "bad.json:Records[0]: not a CloudTrail record"),
+    "empty": (b"", "bad.json: empty file"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_EVENTS, ids=list(BAD_EVENTS))
+def test_verify_strict_bad_events_one_line(tmp_path: Path, case: str):
+    content, fragment = BAD_EVENTS[case]
+    (tmp_path / "bad.json").write_bytes(content)
+    result = run("verify", "--events", tmp_path / "bad.json", "--strict")
+    assert_one_line_error(result, fragment, "STRICT=1")
+
+
+@pytest.mark.parametrize("case", BAD_EVENTS, ids=list(BAD_EVENTS))
+def test_verify_bad_events_skipped_and_counted(tmp_path: Path, case: str):
+    content, fragment = BAD_EVENTS[case]
+    (tmp_path / "bad.json").write_bytes(content)
+    good = json.loads(CASES_PATH.read_text())["cases"][0]["event"]
+    (tmp_path / "good.ndjson").write_text(json.dumps(good) + "\n")
+    result = run("verify", "--events", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 events from 2 files; 1 skipped" in result.stdout
+    reason = fragment.split(": ", 1)[1]
+    assert f"  skipped 1: {reason}" in result.stdout
+
+
+def test_verify_hostile_eventid_json_lines(tmp_path: Path):
+    event = json.loads(CASES_PATH.read_text())["cases"][0]["event"]
+    hostile = ['a"\nb', "c\x85d", "e\u2028f", "g\u202eh", "\ud800", "\\", "", "|`'"]
+    lines = [json.dumps(event | {"eventID": value}) for value in hostile]
+    (tmp_path / "hostile.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    result = run("verify", "--events", tmp_path / "hostile.ndjson", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.split("\n")
+    assert rows[-1] == ""
+    assert [json.loads(row)["eventID"] for row in rows[:-1]] == hostile
+
+
+def test_verify_hostile_file_name_one_line(tmp_path: Path):
+    event = json.loads(CASES_PATH.read_text())["cases"][0]["event"]
+    del event["eventID"]
+    folder = tmp_path / "a\nb\u2028c"
+    folder.mkdir()
+    (folder / "x.json").write_text("[" + json.dumps(event) + "]")
+    result = run("verify", "--events", folder)
+    assert result.returncode == 0, result.stderr
+    verdicts = [line for line in result.stdout.splitlines() if "  splunk  " in line]
+    assert verdicts == [f"{tmp_path}/a\\nb\\u2028c/x.json:[0]  splunk  alert"]
+
+
+def test_verify_hostile_missing_path_one_line(tmp_path: Path):
+    result = run("verify", "--events", tmp_path / "no\nsuch")
+    assert_one_line_error(result, "no\\u000asuch: events file or folder not found")
+
+
+def write_big_events(path: Path, shape: str, count: int, padding: int) -> None:
+    """Write count CloudTrail records of about padding bytes each as NDJSON or one Records export."""
+    record = {
+        "eventVersion": "1.08",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject",
+        "awsRegion": "us-east-1",
+        "eventID": "big",
+        "requestParameters": {"key": "k" * padding},
+    }
+    line = json.dumps(record)
+    with path.open("w", encoding="utf-8") as handle:
+        if shape == "ndjson":
+            for _ in range(count):
+                handle.write(line + "\n")
+            return
+        handle.write('{"Records": [')
+        for index in range(count):
+            handle.write(("," if index else "") + line)
+        handle.write("]}")
+
+
+MEASURE = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['converters', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('converters', run_name='__main__')\n"
+    "finally:\n"
+    "    print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ["ndjson", "records"])
+def test_verify_large_file_streams(tmp_path: Path, shape: str):
+    path = tmp_path / f"big.{'ndjson' if shape == 'ndjson' else 'json'}"
+    write_big_events(path, shape, count=3000, padding=100_000)
+    assert path.stat().st_size > 300_000_000
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, "verify", "--json", "--events", str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    path.unlink()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == 3000
+    assert "3000 events from 1 files; 0 skipped" in result.stderr
+    peak_mb = int(result.stderr.rsplit("peak-rss-kb", 1)[1]) / 1024
+    # Reading the file whole needs more than twice its size; streaming holds a record.
+    assert peak_mb < 200, f"peak memory {peak_mb:.0f} MB for a 300 MB file"
+
+
+# --- Make targets: the same contract through make ----------------------------------
+
+
+def run_make(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    # CODE_STAMP= skips the reinstall step, and PY= runs the interpreter under test.
+    return subprocess.run(
+        ["make", "-s", *args, "CODE_STAMP=", f"PY={sys.executable}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def assert_make_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert len(ours) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in ours[0]
+
+
+def test_make_splunk_missing_rule(tmp_path: Path):
+    result = run_make("splunk", f"RULE={tmp_path}/absent.yml", f"OUT={tmp_path}/out")
+    assert_make_error(result, "absent.yml: rule file not found")
+    assert_no_output_files(tmp_path)
+
+
+def test_make_splunk_unwritable_out():
+    result = run_make("splunk", "OUT=/dev/null/out")
+    assert_make_error(result, "cannot create the output folder")
+
+
+def test_make_verify_broken_rule(tmp_path: Path):
+    rule = tmp_path / "broken.yml"
+    rule.write_text("title: x\ndetection: [unclosed\n")
+    result = run_make("verify", f"RULE={rule}")
+    assert_make_error(result, "broken.yml: invalid YAML")
+
+
+def test_make_verify_strict_is_fatal(tmp_path: Path):
+    (tmp_path / "bad.ndjson").write_text("{broken\n")
+    skipped = run_make("verify", f"EVENTS={tmp_path}")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "skipped 1: invalid JSON" in skipped.stdout
+    strict = run_make("verify", f"EVENTS={tmp_path}", "STRICT=1")
+    assert_make_error(strict, "bad.ndjson:1: invalid JSON")
+
+
+def test_make_debug_shows_traceback(tmp_path: Path):
+    result = run_make("verify", f"EVENTS={tmp_path}/none", "DEBUG=1")
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
