@@ -193,7 +193,10 @@ def check_references(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
 
 def check_falsepositives(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Check that false positives are a list of sentences that start with a capital letter."""
-    entries = rule.get("falsepositives")
+    if "falsepositives" not in rule:
+        yield _problem(path, "falsepositives", "the key is missing", "a list of false positives, 'Unknown' when none is known")
+        return
+    entries = rule["falsepositives"]
     if not isinstance(entries, list) or not entries:
         yield _problem(path, "falsepositives", f"{entries!r} is not a list of entries", "a list of strings")
         return
