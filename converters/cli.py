@@ -12,6 +12,7 @@ from .errors import ToolkitError
 from .events import load_events
 from .output import write_text_atomic
 from .rules import load_rules
+from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 from .targets import TARGETS
 from .verify import format_json_lines, format_lines, format_summary, verify
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object per event and target")
     check.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
     check.set_defaults(handler=cmd_verify)
+    add_sigmahq_commands(commands)
     return parser
 
 
