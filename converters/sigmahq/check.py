@@ -43,9 +43,8 @@ class CheckReport:
 def _stock_step(path: Path, cases: list[Event], report: CheckReport) -> None:
     try:
         loaded = load_rule(path)
-    except RuleError as error:
-        # sigma check has already reported why pySigma cannot read the rule.
-        report.problems.append(Problem(path, "stock conversion", "(rule)", str(error), "a rule pySigma can read"))
+    except RuleError:
+        # The sigma check step has already reported why pySigma cannot read the rule.
         return
     results = [run_stock(loaded, target, cases) for target in STOCK_TARGETS]
     report.stock[path] = results

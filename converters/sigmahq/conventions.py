@@ -49,7 +49,7 @@ DATE = re.compile(r"^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$")
 NEW_RULE_STATUS = "experimental"
 TECHNIQUE_TAG = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$")
 GITHUB_PERMALINK = re.compile(r"^https://github\.com/[^/]+/[^/]+/(blob|tree)/[0-9a-f]{40}/")
-FILTER_NAME = re.compile(r"^filter_(main|optional)_[a-z0-9_]+\*?$")
+FILTER_NAME = re.compile(r"^filter_(main|optional)_[a-z0-9_]*\*?$")
 NEGATED = re.compile(r"\bnot\s+(?:1\s+of\s+|all\s+of\s+)?([A-Za-z0-9_*]+)")
 LOGSOURCE_KEYS = ("category", "product", "service", "definition")
 # Characters a |re value may escape, from test_rules.py: punctuation that re.escape()

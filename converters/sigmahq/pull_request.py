@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 from ..errors import ToolkitError
@@ -14,6 +15,11 @@ from .layout import non_documentation_values
 from .stock import StockResult
 
 PULL_REQUEST = "PULL_REQUEST.md"
+# The packages whose versions the pull request names next to the check results.
+CHECK_PACKAGES = (
+    "yamllint", "check-jsonschema", "pySigma", "pySigma-validators-sigmahq", "sigma-cli",
+    "pySigma-backend-splunk", "pySigma-backend-elasticsearch",
+)
 
 # What our processing pipelines add over the stock conversion, for the note at the end.
 PIPELINE_NOTE = (
@@ -76,12 +82,14 @@ def pull_request_text(rule: LoadedRule, relative: Path, report: CheckReport, cas
     results = report.stock[relative]
     example = example_event(rule, cases, results)
     falsepositives = [f"- {entry}" for entry in rule.rule.falsepositives]
-    lines = [f"# new: {rule.rule.title}", ""]
+    lines = [f"Pull request title: `new: {rule.rule.title}`", ""]
     lines += _section("Summary of the Pull Request", rule.rule.description.strip(), "",
                       f"The rule is `{relative.as_posix()}` and is tagged {', '.join(f'`{t}`' for t in map(str, rule.rule.tags))}.")
     lines += _section("Changelog", f"new: {rule.rule.title}")
     lines += _section("Example Log Event",
-                      f"A CloudTrail record the rule matches (case '{example.label}'; documentation values only):",
+                      f"A CloudTrail record the rule matches (case '{example.label}', documentation values only). "
+                      "Records of real cross-region copies usually lack requestParameters.sourceRegion; "
+                      "see the last section.",
                       "", "```json", json.dumps(example.record, indent=2, ensure_ascii=False), "```")
     lines += _section("Fixed Issues", "None. This pull request adds a new rule.")
     lines += _section("SigmaHQ Rule Creation Conventions",
@@ -89,8 +97,9 @@ def pull_request_text(rule: LoadedRule, relative: Path, report: CheckReport, cas
                       "file name, `status: experimental`, tactic and technique tags, named filters.")
     lines += _section("False Positives", *falsepositives)
     lines += _section("Checks Run Before Submission",
-                      "SigmaHQ's CI checks, run offline on the file of this pull request:", "", "```",
-                      *format_report(report), "```")
+                      "SigmaHQ's CI checks, run offline on the file of this pull request with "
+                      + ", ".join(f"{name} {version(name)}" for name in CHECK_PACKAGES) + ":",
+                      "", "```", *format_report(report), "```")
     lines += _section("Stock Conversions", *_conversions(results))
     lines += _section("What Stock Conversion Misses", *_misses(results))
     return "\n".join(lines).rstrip() + "\n"

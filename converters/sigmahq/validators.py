@@ -113,6 +113,11 @@ def _issue_problems(issue: SigmaValidationIssue) -> list[Problem]:
     ]
 
 
+def _without_source(error: SigmaError) -> str:
+    # SigmaError's text ends with " in <file>"; the problem line names the file already.
+    return Exception.__str__(error)
+
+
 def _parse_problems(collection: SigmaCollection) -> tuple[list[Problem], list[SigmaRule]]:
     problems: list[Problem] = []
     valid: list[SigmaRule] = []
@@ -120,7 +125,8 @@ def _parse_problems(collection: SigmaCollection) -> tuple[list[Problem], list[Si
         path = Path(str(rule.source.path)) if rule.source else Path("(unknown file)")
         if rule.errors:
             problems.extend(
-                Problem(path, CHECK, "(rule)", f"{error} ({type(error).__name__})", "a rule pySigma can parse")
+                Problem(path, CHECK, "(rule)", f"{_without_source(error)} ({type(error).__name__})",
+                        "a rule pySigma can parse")
                 for error in rule.errors
             )
             continue
