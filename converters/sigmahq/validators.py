@@ -149,4 +149,5 @@ def run_validators(paths: list[Path]) -> list[Problem]:
     problems, valid = _parse_problems(collection)
     for issue in _validator().validate_rules(valid):
         problems.extend(_issue_problems(issue))
-    return problems
+    # The validators run in no fixed order; sort so the output is stable between runs.
+    return sorted(problems)
