@@ -47,11 +47,9 @@ EXPECTED_PROBLEMS = {
     ],
     "rds_snapshot_conventions_violations.yml": [
         ("sigma check", "references", "(SigmahqGithubLinkIssue"),
-        ("sigma check", "status", "(SigmahqStatusToHighIssue"),
         ("SigmaHQ conventions", "(file)", "contains the trademark 'ATT&CK'"),
         ("SigmaHQ conventions", "(key order)", "title, id, description, references, status, author"),
         ("SigmaHQ conventions", "(file name)", "does not start with 'aws_'"),
-        ("SigmaHQ conventions", "status", "status is 'test'"),
         ("SigmaHQ conventions", "references", "is not a commit permalink"),
         ("SigmaHQ conventions", "detection.filter_same_region", "the exclusion is named 'filter_same_region'"),
         ("SigmaHQ conventions", "detection.selection_event.eventName", "a list with one element"),

@@ -1,0 +1,94 @@
+"""The check and contribution commands: exit codes, output lines and written files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .conftest import ROOT, RULE_PATH
+
+BROKEN = Path("tests/data/sigmahq/broken")
+RULE_OUT = Path("rules/cloud/aws/cloudtrail/aws_rds_snapshot_cross_region.yml")
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "converters", *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_check_command_passes_project_rule():
+    result = run("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "yamllint: ok", "JSON schema v2.1.0: ok", "sigma check: ok", "SigmaHQ conventions: ok", "stock conversion: ok",
+    ]
+
+
+def test_check_command_as_is_reports_fields():
+    result = run("check", "--as-is")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        "sigma/aws_rds_snapshot_cross_region.yml: fields: Rule is using the deprecated field fields "
+        "(SigmahqFieldsExistenceIssue, medium); expected: no 'fields' key, which SigmaHQ has deprecated [sigma check]"
+    )
+
+
+def test_check_command_fixture_lines():
+    fixture = BROKEN / "aws_rds_snapshot_stock_splunk_unconvertible.yml"
+    result = run("check", "--as-is", "--rule", fixture)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{fixture}: (conversion: splunk): the stock backend cannot convert the rule "
+        "(SigmaFeatureNotSupportedByBackendError: ORing FieldRef matching is not yet supported by Splunk "
+        "backend); expected: a rule that Splunk (pySigma-backend-splunk, no pipeline) converts [stock conversion]",
+        "yamllint: ok", "JSON schema v2.1.0: ok", "sigma check: ok", "SigmaHQ conventions: ok",
+        "stock conversion: 1 problems",
+    ]
+
+
+def test_check_command_missing_rule():
+    result = run("check", "--rule", "sigma/no_such_rule.yml")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: sigma/no_such_rule.yml: rule file not found. Pass an existing Sigma rule file."
+    ]
+
+
+def test_contribution_writes_two_files(tmp_path: Path):
+    result = run("contribution", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*") if path.is_file())
+    assert written == sorted([RULE_OUT, Path("PULL_REQUEST.md")])
+    source = yaml.safe_load(RULE_PATH.read_text())
+    contributed = yaml.safe_load((tmp_path / RULE_OUT).read_text())
+    assert contributed == {key: value for key, value in source.items() if key != "fields"}
+
+
+def test_contribution_output_passes_check(tmp_path: Path):
+    assert run("contribution", "--out", tmp_path).returncode == 0
+    result = run("check", "--as-is", "--rule", tmp_path / RULE_OUT)
+    assert result.returncode == 0, result.stdout
+
+
+def test_contribution_rejects_failing_rule(tmp_path: Path):
+    out = tmp_path / "out"
+    result = run("contribution", "--rule", BROKEN / "aws_rds_snapshot_validator_issues.yml", "--out", out)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "fails 6 SigmaHQ checks; run `make check`" in lines[0]
+    assert not out.exists()
+
+
+def test_contribution_rejects_two_rules(tmp_path: Path):
+    second = tmp_path / "aws_rds_snapshot_second_copy.yml"
+    second.write_text(RULE_PATH.read_text())
+    result = run("contribution", "--rule", RULE_PATH, "--rule", second, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "holds one rule here, but 2 rules were given" in result.stderr
+    assert not (tmp_path / "out").exists()
