@@ -90,5 +90,5 @@ def test_contribution_rejects_two_rules(tmp_path: Path):
     second.write_text(RULE_PATH.read_text())
     result = run("contribution", "--rule", RULE_PATH, "--rule", second, "--out", tmp_path / "out")
     assert result.returncode == 2
-    assert "holds one rule here, but 2 rules were given" in result.stderr
+    assert "contains one rule, but 2 rules were given" in result.stderr
     assert not (tmp_path / "out").exists()

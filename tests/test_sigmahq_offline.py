@@ -96,7 +96,7 @@ def test_check_opens_no_socket(monkeypatch: pytest.MonkeyPatch):
         attempts.append(args)
         raise OSError("network disabled by the test")
 
-    # Replace the check's own guard, so that only this test's recorder sees attempts.
+    # Replace the check's own guard, so that only this test's recorder receives attempts.
     monkeypatch.setattr(check_module, "network_blocked", _no_guard)
     monkeypatch.setattr(socket.socket, "connect", record)
     monkeypatch.setattr(socket, "create_connection", record)

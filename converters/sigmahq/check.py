@@ -12,7 +12,7 @@ from ..rules import LoadedRule, load_rule
 from .conventions import check_conventions
 from .layout import contribution_path, contribution_text
 from .lint import lint_text
-from .offline import network_blocked, use_shipped_data
+from .offline import network_blocked, process_cache_dir, use_shipped_data
 from .problems import Problem
 from .schema import check_schema
 from .stock import STOCK_TARGETS, StockResult, run_stock, stock_problems
@@ -54,8 +54,8 @@ def _stock_step(path: Path, cases: list[Event], report: CheckReport) -> None:
 def check_files(paths: list[Path], cases: list[Event]) -> CheckReport:
     """Run every check on the rule files as they are, with the network blocked."""
     report = CheckReport(files=list(paths))
-    with tempfile.TemporaryDirectory(prefix="sigmahq-data-") as cache, network_blocked():
-        use_shipped_data(Path(cache))
+    with network_blocked():
+        use_shipped_data(process_cache_dir())
         texts = {path: path.read_text(encoding="utf-8") for path in paths}
         for path, text in texts.items():
             report.problems.extend(lint_text(path, text))

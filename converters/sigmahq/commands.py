@@ -39,7 +39,7 @@ def cmd_contribution(args: argparse.Namespace) -> int:
     rules = load_rules(args.rule or [DEFAULT_RULES])
     if len(rules) != 1:
         raise ToolkitError(
-            f"a SigmaHQ pull request holds one rule here, but {len(rules)} rules were given "
+            f"a SigmaHQ pull request from this toolkit contains one rule, but {len(rules)} rules were given "
             f"({', '.join(str(rule.path) for rule in rules)}). Pass one with RULE=path."
         )
     for path in write_contribution(rules[0], _cases(args.events), args.out):

@@ -290,7 +290,7 @@ def _detection_fields(rule: Rule) -> Iterator[str]:
 
 
 def check_logsource(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
-    """Check the log source keys, that SigmaHQ knows the log source, and its field names."""
+    """Check the log source keys, that SigmaHQ lists the log source, and its field names."""
     logsource = rule.get("logsource")
     if not isinstance(logsource, dict):
         yield _problem(path, "logsource", "the log source is missing", "a logsource mapping")

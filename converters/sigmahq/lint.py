@@ -13,7 +13,7 @@ from .problems import Problem
 
 CHECK = "yamllint"
 
-# What SigmaHQ's .yamllint expects, per yamllint rule, for the `expected` part of a problem.
+# SigmaHQ's .yamllint expectation per yamllint rule, for the `expected` part of a problem.
 EXPECTATIONS = {
     "indentation": "4-space indentation (lists may be indented or not)",
     "trailing-spaces": "no spaces at the end of a line",

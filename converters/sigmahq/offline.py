@@ -9,10 +9,14 @@ local file path through `set_url()` and keep a disk cache (by default under
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from sigma.data import mitre_attack, mitre_d3fend
@@ -35,7 +39,7 @@ SCHEMA_FILE = DATA_DIR / "sigma-detection-rule-schema-v2.1.0.json"
 LOGSOURCE_FILE = DATA_DIR / "logsource.json"
 
 # Each loader module of pySigma-validators-sigmahq and the shipped file it reads.
-# The shipped Windows table holds both the provider names and the categories
+# The shipped Windows table contains both the provider names and the categories
 # without event ids, which 0.21.0 reads from two files with one key each.
 VALIDATOR_TABLES: tuple[tuple[Any, str], ...] = (
     (data_taxonomy, "sigmahq_taxonomy.json"),
@@ -47,6 +51,15 @@ VALIDATOR_TABLES: tuple[tuple[Any, str], ...] = (
 
 class NetworkBlockedError(ToolkitError):
     """Code tried to open a network connection while the network was blocked."""
+
+
+@lru_cache(maxsize=1)
+def process_cache_dir() -> Path:
+    """Create the cache folder for the shipped data once per process; it is removed at exit."""
+    # pySigma keeps pointing at the cache after a check, so the folder must outlive it.
+    folder = Path(tempfile.mkdtemp(prefix="cloudtrail-sigma-data-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def use_shipped_data(cache_dir: Path) -> None:

@@ -21,7 +21,7 @@ CHECK_PACKAGES = (
     "pySigma-backend-splunk", "pySigma-backend-elasticsearch",
 )
 
-# What our processing pipelines add over the stock conversion, for the note at the end.
+# Note on the stock conversion's gap that this toolkit's processing pipelines close.
 PIPELINE_NOTE = (
     "Converted without a processing pipeline, the rule can only compare "
     "`requestParameters.sourceRegion` with `awsRegion`. The AWS CLI and SDKs remove the "
@@ -46,7 +46,7 @@ def example_event(rule: LoadedRule, cases: list[Event], results: list[StockResul
             leaked = non_documentation_values(case.record)
             if leaked:
                 raise ContributionError(
-                    f"case {case.label!r}: the example event holds values that are not documentation "
+                    f"case {case.label!r}: the example event contains values that are not documentation "
                     f"values ({', '.join(leaked)}). Use account 123456789012 and addresses in "
                     "192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24."
                 )
