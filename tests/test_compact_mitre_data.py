@@ -8,23 +8,36 @@ from pathlib import Path
 
 from .conftest import ROOT
 
-SPEC = importlib.util.spec_from_file_location("compact_mitre_data", ROOT / "tools" / "compact_mitre_data.py")
+SPEC = importlib.util.spec_from_file_location(
+    "compact_mitre_data", ROOT / "tools" / "compact_mitre_data.py"
+)
 assert SPEC is not None
 assert SPEC.loader is not None
 compact = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(compact)
 
 TECHNIQUE = {
-    "type": "attack-pattern", "id": "attack-pattern--d4bdbdea-eaec-4071-b4f9-5105e12ea4b6",
-    "name": "Transfer Data to Cloud Account", "description": "long text that is dropped",
+    "type": "attack-pattern",
+    "id": "attack-pattern--d4bdbdea-eaec-4071-b4f9-5105e12ea4b6",
+    "name": "Transfer Data to Cloud Account",
+    "description": "long text that is dropped",
     "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "exfiltration"}],
     "external_references": [
-        {"source_name": "mitre-attack", "external_id": "T1537", "url": "https://attack.mitre.org/techniques/T1537"},
+        {
+            "source_name": "mitre-attack",
+            "external_id": "T1537",
+            "url": "https://attack.mitre.org/techniques/T1537",
+        },
         {"source_name": "AWS EBS Snapshot Sharing", "url": "https://docs.aws.amazon.com/"},
     ],
 }
-REVOKED = {"type": "attack-pattern", "id": "attack-pattern--1", "name": "Old", "revoked": True,
-           "external_references": [{"source_name": "mitre-attack", "external_id": "T9999"}]}
+REVOKED = {
+    "type": "attack-pattern",
+    "id": "attack-pattern--1",
+    "name": "Old",
+    "revoked": True,
+    "external_references": [{"source_name": "mitre-attack", "external_id": "T9999"}],
+}
 TURTLE = """\
 :Detect a :DefensiveTactic,
         owl:Class ;
@@ -51,7 +64,9 @@ def test_compact_attack_keeps_read_properties(tmp_path: Path):
     collection, technique = bundle["objects"]
     assert collection["x_mitre_version"] == "18.1"
     assert technique == {
-        "type": "attack-pattern", "id": TECHNIQUE["id"], "name": "Transfer Data to Cloud Account",
+        "type": "attack-pattern",
+        "id": TECHNIQUE["id"],
+        "name": "Transfer Data to Cloud Account",
         "kill_chain_phases": TECHNIQUE["kill_chain_phases"],
         "external_references": [{"source_name": "mitre-attack", "external_id": "T1537"}],
     }

@@ -19,7 +19,11 @@ BROKEN = ROOT / "tests" / "data" / "sigmahq" / "broken"
 # as they do in SigmaHQ's CI.
 EXPECTED_PROBLEMS = {
     "aws_rds_snapshot_yamllint_errors.yml": [
-        ("yamllint", "line 1, column 1", 'found forbidden document start "---" (document-start warning)'),
+        (
+            "yamllint",
+            "line 1, column 1",
+            'found forbidden document start "---" (document-start warning)',
+        ),
         ("yamllint", "line 24, column 3", "wrong indentation: expected 4 but found 2"),
         ("yamllint", "line 25, column 5", "wrong indentation: expected 6 but found 4"),
         ("yamllint", "line 27, column 7", "wrong indentation: expected 8 but found 6"),
@@ -43,23 +47,47 @@ EXPECTED_PROBLEMS = {
         ("sigma check", "title", "(SigmahqTitleStartIssue"),
         ("SigmaHQ conventions", "title", "starts with 'Detects'"),
         ("SigmaHQ conventions", "tags", "'attack.t1999' is not an ATT&CK technique"),
-        ("SigmaHQ conventions", "falsepositives", "'planned migrations of a database to another region' does not start"),
+        (
+            "SigmaHQ conventions",
+            "falsepositives",
+            "'planned migrations of a database to another region' does not start",
+        ),
     ],
     "rds_snapshot_conventions_violations.yml": [
         ("sigma check", "references", "(SigmahqGithubLinkIssue"),
         ("SigmaHQ conventions", "(file)", "contains the trademark 'ATT&CK'"),
-        ("SigmaHQ conventions", "(key order)", "title, id, description, references, status, author"),
+        (
+            "SigmaHQ conventions",
+            "(key order)",
+            "title, id, description, references, status, author",
+        ),
         ("SigmaHQ conventions", "(file name)", "does not start with 'aws_'"),
         ("SigmaHQ conventions", "references", "is not a commit permalink"),
-        ("SigmaHQ conventions", "detection.filter_same_region", "the exclusion is named 'filter_same_region'"),
+        (
+            "SigmaHQ conventions",
+            "detection.filter_same_region",
+            "the exclusion is named 'filter_same_region'",
+        ),
         ("SigmaHQ conventions", "detection.selection_event.eventName", "a list with one element"),
     ],
     "aws_rds_snapshot_stock_same_region_alerts.yml": [
-        ("stock conversion", "(case: every hint names the same region)", "the stock splunk query alerts"),
-        ("stock conversion", "(case: every hint names the same region)", "the stock esql query alerts"),
+        (
+            "stock conversion",
+            "(case: every hint names the same region)",
+            "the stock splunk query alerts",
+        ),
+        (
+            "stock conversion",
+            "(case: every hint names the same region)",
+            "the stock esql query alerts",
+        ),
     ],
     "aws_rds_snapshot_stock_splunk_unconvertible.yml": [
-        ("stock conversion", "(conversion: splunk)", "ORing FieldRef matching is not yet supported"),
+        (
+            "stock conversion",
+            "(conversion: splunk)",
+            "ORing FieldRef matching is not yet supported",
+        ),
     ],
 }
 
@@ -97,16 +125,21 @@ def test_check_project_rule_passes_as_contributed():
     report, texts = check_contributions([load_rule(RULE_PATH)], CASES)
     assert report.problems == []
     assert list(texts) == [Path("rules/cloud/aws/cloudtrail/aws_rds_snapshot_cross_region.yml")]
-    assert format_report(report)[-len(STEPS):] == [f"{step}: ok" for step in STEPS]
+    assert format_report(report)[-len(STEPS) :] == [f"{step}: ok" for step in STEPS]
 
 
 def test_check_project_rule_as_is_flags_fields():
     report = check_files([RULE_PATH], CASES)
-    assert [(problem.check, problem.key) for problem in report.problems] == [("sigma check", "fields")]
+    assert [(problem.check, problem.key) for problem in report.problems] == [
+        ("sigma check", "fields")
+    ]
 
 
 def test_check_collects_problems_of_several_files():
-    names = ["aws_rds_snapshot_schema_errors.yml", "aws_rds_snapshot_stock_splunk_unconvertible.yml"]
+    names = [
+        "aws_rds_snapshot_schema_errors.yml",
+        "aws_rds_snapshot_stock_splunk_unconvertible.yml",
+    ]
     report = check_files([BROKEN / name for name in names], CASES)
     assert len(report.problems) == sum(len(EXPECTED_PROBLEMS[name]) for name in names)
     assert {problem.file.name for problem in report.problems} == set(names)

@@ -17,7 +17,11 @@ RULE_OUT = Path("rules/cloud/aws/cloudtrail/aws_rds_snapshot_cross_region.yml")
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "converters", *map(str, args)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -25,7 +29,11 @@ def test_check_command_passes_project_rule():
     result = run("check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "yamllint: ok", "JSON schema v2.1.0: ok", "sigma check: ok", "SigmaHQ conventions: ok", "stock conversion: ok",
+        "yamllint: ok",
+        "JSON schema v2.1.0: ok",
+        "sigma check: ok",
+        "SigmaHQ conventions: ok",
+        "stock conversion: ok",
     ]
 
 
@@ -42,11 +50,17 @@ def test_check_command_fixture_lines():
     fixture = BROKEN / "aws_rds_snapshot_stock_splunk_unconvertible.yml"
     result = run("check", "--as-is", "--rule", fixture)
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
+    problem = (
         f"{fixture}: (conversion: splunk): the stock backend cannot convert the rule "
         "(SigmaFeatureNotSupportedByBackendError: ORing FieldRef matching is not yet supported by Splunk "
-        "backend); expected: a rule that Splunk (pySigma-backend-splunk, no pipeline) converts [stock conversion]",
-        "yamllint: ok", "JSON schema v2.1.0: ok", "sigma check: ok", "SigmaHQ conventions: ok",
+        "backend); expected: a rule that Splunk (pySigma-backend-splunk, no pipeline) converts [stock conversion]"
+    )
+    assert result.stdout.splitlines() == [
+        problem,
+        "yamllint: ok",
+        "JSON schema v2.1.0: ok",
+        "sigma check: ok",
+        "SigmaHQ conventions: ok",
         "stock conversion: 1 problems",
     ]
 
@@ -77,7 +91,9 @@ def test_contribution_output_passes_check(tmp_path: Path):
 
 def test_contribution_rejects_failing_rule(tmp_path: Path):
     out = tmp_path / "out"
-    result = run("contribution", "--rule", BROKEN / "aws_rds_snapshot_validator_issues.yml", "--out", out)
+    result = run(
+        "contribution", "--rule", BROKEN / "aws_rds_snapshot_validator_issues.yml", "--out", out
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1

@@ -42,38 +42,131 @@ level: medium
 # (id, text to replace, replacement, expected problem key, part of the message)
 VIOLATIONS = [
     ("trademark", "Detects a copy", "Detects an ATT&CK copy", "(file)", "trademark 'ATT&CK'"),
-    ("title not first", "title: AWS RDS Snapshot Copied Via The API\nid: 5b0c7c2e-9d0f-4a55-8f37-2f4a1e0b6c11",
-     "id: 5b0c7c2e-9d0f-4a55-8f37-2f4a1e0b6c11\ntitle: AWS RDS Snapshot Copied Via The API", "id", "first key is 'id'"),
-    ("date before author", "author: Example Author\ndate: 2026-12-04", "date: 2026-12-04\nauthor: Example Author",
-     "(key order)", "references, date, author"),
-    ("title lower-case word", "Copied Via The API", "copied Via The API", "title", "'copied' is in lower case"),
-    ("title starts with Detects", "title: AWS", "title: Detects AWS", "title", "starts with 'Detects'"),
+    (
+        "title not first",
+        "title: AWS RDS Snapshot Copied Via The API\nid: 5b0c7c2e-9d0f-4a55-8f37-2f4a1e0b6c11",
+        "id: 5b0c7c2e-9d0f-4a55-8f37-2f4a1e0b6c11\ntitle: AWS RDS Snapshot Copied Via The API",
+        "id",
+        "first key is 'id'",
+    ),
+    (
+        "date before author",
+        "author: Example Author\ndate: 2026-12-04",
+        "date: 2026-12-04\nauthor: Example Author",
+        "(key order)",
+        "references, date, author",
+    ),
+    (
+        "title lower-case word",
+        "Copied Via The API",
+        "copied Via The API",
+        "title",
+        "'copied' is in lower case",
+    ),
+    (
+        "title starts with Detects",
+        "title: AWS",
+        "title: Detects AWS",
+        "title",
+        "starts with 'Detects'",
+    ),
     ("title ends with period", "The API\n", "The API.\n", "title", "ends with a period"),
     ("date with slashes", "date: 2026-12-04", "date: 2026/12/04", "date", "not a YYYY-MM-DD date"),
-    ("modified equals date", "date: 2026-12-04\n", "date: 2026-12-04\nmodified: 2026-12-04\n", "modified",
-     "modified equals date"),
+    (
+        "modified equals date",
+        "date: 2026-12-04\n",
+        "date: 2026-12-04\nmodified: 2026-12-04\n",
+        "modified",
+        "modified equals date",
+    ),
     ("status stable", "status: experimental", "status: stable", "status", "status is 'stable'"),
-    ("technique without tactic", "    - attack.exfiltration\n", "", "tags", "has none of its tactics tagged"),
+    (
+        "technique without tactic",
+        "    - attack.exfiltration\n",
+        "",
+        "tags",
+        "has none of its tactics tagged",
+    ),
     ("unknown technique", "attack.t1537", "attack.t1999", "tags", "not an ATT&CK technique"),
-    ("duplicate tag", "    - attack.t1537\n", "    - attack.t1537\n    - attack.t1537\n", "tags", "more than once"),
-    ("attack site link", "    - https://docs.aws", "    - https://attack.mitre.org/techniques/T1537/\n    - https://docs.aws",
-     "references", "links to attack.mitre.org"),
-    ("github branch link", "    - https://docs.aws",
-     "    - https://github.com/SigmaHQ/sigma/blob/master/README.md\n    - https://docs.aws", "references",
-     "not a commit permalink"),
+    (
+        "duplicate tag",
+        "    - attack.t1537\n",
+        "    - attack.t1537\n    - attack.t1537\n",
+        "tags",
+        "more than once",
+    ),
+    (
+        "attack site link",
+        "    - https://docs.aws",
+        "    - https://attack.mitre.org/techniques/T1537/\n    - https://docs.aws",
+        "references",
+        "links to attack.mitre.org",
+    ),
+    (
+        "github branch link",
+        "    - https://docs.aws",
+        "    - https://github.com/SigmaHQ/sigma/blob/master/README.md\n    - https://docs.aws",
+        "references",
+        "not a commit permalink",
+    ),
     ("singular reference key", "references:", "reference:", "reference", "singular key"),
-    ("falsepositive lower case", "- Planned", "- planned", "falsepositives", "does not start with a capital"),
+    (
+        "falsepositive lower case",
+        "- Planned",
+        "- planned",
+        "falsepositives",
+        "does not start with a capital",
+    ),
     ("falsepositive none", "- Planned migrations", "- None", "falsepositives", "is a placeholder"),
-    ("falsepositives missing", "falsepositives:\n    - Planned migrations\n", "", "falsepositives", "key is missing"),
-    ("filter without main", "filter_main_same", "filter_same", "detection.filter_same", "exclusion is named"),
-    ("negated selection", "filter_main_same", "selection_other", "detection.selection_other", "exclusion is named"),
-    ("one-element list", "            - CopyDBClusterSnapshot\n", "", "detection.selection.eventName",
-     "a list with one element"),
-    ("regex bad escape", "        eventSource: rds.amazonaws.com",
-     "        eventSource|re: 'rds\\.amazon\\qaws'", "detection.selection.eventSource|re", "escapes 'q'"),
-    ("unknown logsource", "service: cloudtrail", "service: cloudtrails", "logsource", "does not know the log source"),
-    ("logsource bad key", "    service: cloudtrail\n", "    service: cloudtrail\n    version: 2\n", "logsource.version",
-     "is not allowed"),
+    (
+        "falsepositives missing",
+        "falsepositives:\n    - Planned migrations\n",
+        "",
+        "falsepositives",
+        "key is missing",
+    ),
+    (
+        "filter without main",
+        "filter_main_same",
+        "filter_same",
+        "detection.filter_same",
+        "exclusion is named",
+    ),
+    (
+        "negated selection",
+        "filter_main_same",
+        "selection_other",
+        "detection.selection_other",
+        "exclusion is named",
+    ),
+    (
+        "one-element list",
+        "            - CopyDBClusterSnapshot\n",
+        "",
+        "detection.selection.eventName",
+        "a list with one element",
+    ),
+    (
+        "regex bad escape",
+        "        eventSource: rds.amazonaws.com",
+        "        eventSource|re: 'rds\\.amazon\\qaws'",
+        "detection.selection.eventSource|re",
+        "escapes 'q'",
+    ),
+    (
+        "unknown logsource",
+        "service: cloudtrail",
+        "service: cloudtrails",
+        "logsource",
+        "does not know the log source",
+    ),
+    (
+        "logsource bad key",
+        "    service: cloudtrail\n",
+        "    service: cloudtrail\n    version: 2\n",
+        "logsource.version",
+        "is not allowed",
+    ),
 ]
 
 
@@ -81,7 +174,9 @@ def test_conventions_valid_rule_passes():
     assert check_conventions(NAME, VALID) == []
 
 
-@pytest.mark.parametrize(("old", "new", "key", "fragment"), [v[1:] for v in VIOLATIONS], ids=[v[0] for v in VIOLATIONS])
+@pytest.mark.parametrize(
+    ("old", "new", "key", "fragment"), [v[1:] for v in VIOLATIONS], ids=[v[0] for v in VIOLATIONS]
+)
 def test_conventions_violation_reported(old: str, new: str, key: str, fragment: str):
     assert old in VALID
     problems = check_conventions(NAME, VALID.replace(old, new))

@@ -41,7 +41,9 @@ def test_layout_indents_four_spaces(project_rule: LoadedRule):
 
 
 def test_layout_reorders_keys(tmp_path: Path, project_rule: LoadedRule):
-    text = project_rule.text.replace("status: experimental\n", "").replace("level: medium", "level: medium\nstatus: experimental")
+    text = project_rule.text.replace("status: experimental\n", "").replace(
+        "level: medium", "level: medium\nstatus: experimental"
+    )
     laid_out = contribution_text(_rule_from(tmp_path, text))
     assert list(yaml.safe_load(laid_out))[:4] == ["title", "id", "status", "description"]
 
@@ -73,7 +75,13 @@ def test_layout_path_rejects_other_logsource(tmp_path: Path, project_rule: Loade
         ({"arn": "arn:aws:rds:us-east-1:111122223333:snapshot:x"}, ["111122223333"]),
         ({"nested": {"ips": ["198.51.100.1", "10.0.0.1"]}}, ["10.0.0.1"]),
     ],
-    ids=["documentation values", "real account", "public ip", "account in arn", "private ip in list"],
+    ids=[
+        "documentation values",
+        "real account",
+        "public ip",
+        "account in arn",
+        "private ip in list",
+    ],
 )
 def test_layout_documentation_values_checked(record: dict, found: list[str]):
     assert non_documentation_values(record) == found

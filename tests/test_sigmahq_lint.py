@@ -15,14 +15,25 @@ PATH = Path("aws_example_rule.yml")
 @pytest.mark.parametrize(
     ("text", "key", "message"),
     [
-        ("title: x\ndetection:\n  condition: sel\n", "line 3, column 3", "wrong indentation: expected 4 but found 2"),
+        (
+            "title: x\ndetection:\n  condition: sel\n",
+            "line 3, column 3",
+            "wrong indentation: expected 4 but found 2",
+        ),
         ("title: x \n", "line 1, column 9", "trailing spaces (trailing-spaces error)"),
         ("---\ntitle: x\n", "line 1, column 1", "document-start warning"),
         ("title: x", "line 1, column 9", "no new line character at the end of file"),
         ("title: x\n\n\n\nlevel: low\n", "line 4, column 1", "too many blank lines (3 > 2)"),
         ("title: x  #comment\n", "line 1, column 12", "missing starting space in comment"),
     ],
-    ids=["two-space indent", "trailing space", "document start", "no final newline", "blank lines", "comment space"],
+    ids=[
+        "two-space indent",
+        "trailing space",
+        "document start",
+        "no final newline",
+        "blank lines",
+        "comment space",
+    ],
 )
 def test_lint_reports_sigmahq_rule(text: str, key: str, message: str):
     problems = lint_text(PATH, text)

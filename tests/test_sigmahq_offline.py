@@ -66,7 +66,9 @@ def test_attack_data_transfer_to_cloud_account():
     technique = _attack_objects()["T1537"]
     assert technique["type"] == "attack-pattern"
     assert technique["name"] == "Transfer Data to Cloud Account"
-    assert technique["kill_chain_phases"] == [{"kill_chain_name": "mitre-attack", "phase_name": "exfiltration"}]
+    assert technique["kill_chain_phases"] == [
+        {"kill_chain_name": "mitre-attack", "phase_name": "exfiltration"}
+    ]
 
 
 def test_attack_data_loads_through_pysigma(tmp_path: Path):
@@ -117,7 +119,11 @@ class _no_guard:
 def _run_sigma_check(path: Path, cache: Path) -> int:
     use_shipped_data(cache)
     arguments = [
-        "--fail-on-error", "--fail-on-issues", "--validation-config", str(SIGMA_CLI_CONFIG), str(path),
+        "--fail-on-error",
+        "--fail-on-issues",
+        "--validation-config",
+        str(SIGMA_CLI_CONFIG),
+        str(path),
     ]
     with network_blocked():
         result = CliRunner().invoke(sigma_check_command, arguments)

@@ -18,9 +18,15 @@ from .conftest import load_cases
 CASES = load_cases()
 RULE_OUT = Path("rules/cloud/aws/cloudtrail/aws_rds_snapshot_cross_region.yml")
 SECTIONS = [
-    "Summary of the Pull Request", "Changelog", "Example Log Event", "Fixed Issues",
-    "SigmaHQ Rule Creation Conventions", "False Positives", "Checks Run Before Submission",
-    "Stock Conversions", "What Stock Conversion Misses",
+    "Summary of the Pull Request",
+    "Changelog",
+    "Example Log Event",
+    "Fixed Issues",
+    "SigmaHQ Rule Creation Conventions",
+    "False Positives",
+    "Checks Run Before Submission",
+    "Stock Conversions",
+    "What Stock Conversion Misses",
 ]
 
 
@@ -47,7 +53,9 @@ def test_pull_request_changelog_line(pull_request: str, project_rule: LoadedRule
 
 
 def test_pull_request_example_event_is_case(pull_request: str):
-    block = re.search(r"### Example Log Event\n.*?```json\n(.*?)\n```", pull_request, flags=re.DOTALL)
+    block = re.search(
+        r"### Example Log Event\n.*?```json\n(.*?)\n```", pull_request, flags=re.DOTALL
+    )
     assert block is not None
     record = json.loads(block.group(1))
     assert record in [case.record for case in CASES if case.expected]
@@ -60,8 +68,13 @@ def test_pull_request_lists_false_positives(pull_request: str, project_rule: Loa
 
 
 def test_pull_request_reports_checks(pull_request: str):
-    for line in ("yamllint: ok", "JSON schema v2.1.0: ok", "sigma check: ok", "SigmaHQ conventions: ok",
-                 "stock conversion: ok"):
+    for line in (
+        "yamllint: ok",
+        "JSON schema v2.1.0: ok",
+        "sigma check: ok",
+        "SigmaHQ conventions: ok",
+        "stock conversion: ok",
+    ):
         assert f"\n{line}\n" in pull_request
     assert "pySigma-validators-sigmahq 0.21.0" in pull_request
 

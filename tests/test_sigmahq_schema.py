@@ -18,8 +18,18 @@ def test_schema_accepts_project_rule():
 @pytest.mark.parametrize(
     ("old", "new", "key", "message"),
     [
-        ("id: 43eba77c-8dc3-4bc4-a29f-9cbbfe7e8012", "id: rule-1", "$.id", "'rule-1' is not a 'uuid'"),
-        ("status: experimental", "status: new", "$.status", "'new' is not valid under any of the given schemas"),
+        (
+            "id: 43eba77c-8dc3-4bc4-a29f-9cbbfe7e8012",
+            "id: rule-1",
+            "$.id",
+            "'rule-1' is not a 'uuid'",
+        ),
+        (
+            "status: experimental",
+            "status: new",
+            "$.status",
+            "'new' is not valid under any of the given schemas",
+        ),
         ("date: 2026-12-04", "date: 04.12.2026", "$.date", "'04.12.2026' does not match"),
         ("    - attack.t1537", "    - Attack T1537", "$.tags[1]", "'Attack T1537' does not match"),
     ],
@@ -46,7 +56,10 @@ def test_schema_reports_unparsable_file(tmp_path: Path):
         ("$.level", "one of informational, low, medium, high, critical"),
         ("$.id", "a uuid"),
         ("$.tags[0]", "a value matching ^[a-z0-9_-]+\\.[a-z0-9._-]+$"),
-        ("$", "a mapping with the keys title, logsource, detection and only keys the Sigma specification defines"),
+        (
+            "$",
+            "a mapping with the keys title, logsource, detection and only keys the Sigma specification defines",
+        ),
     ],
     ids=["enum", "format", "item pattern", "top level"],
 )

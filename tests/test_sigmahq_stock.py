@@ -51,7 +51,11 @@ def test_stock_targets_agree_on_every_case(project_rule: LoadedRule):
 
 
 def test_stock_ignores_cases_of_other_rules(project_rule: LoadedRule):
-    reference = next(case for case in CASES if case.label == "reference: snapshot copied cross-region")
-    foreign = dataclasses.replace(reference, expected_rule_id="00000000-0000-4000-8000-000000000000")
+    reference = next(
+        case for case in CASES if case.label == "reference: snapshot copied cross-region"
+    )
+    foreign = dataclasses.replace(
+        reference, expected_rule_id="00000000-0000-4000-8000-000000000000"
+    )
     assert run_stock(project_rule, STOCK_TARGETS[0], [reference]).alerts == [reference.label]
     assert run_stock(project_rule, STOCK_TARGETS[0], [foreign]).alerts == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,13 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_validators_config_matches_sigmahq():
     config = SIGMA_CLI_CONFIG.read_text()
-    for line in ("    - all", "    - -sigmahq_fieldname_cast", "    - -sigmahq_filename_prefix",
-                 "    - -sigmahq_logsource_unknown", "    - -sigmahq_ofselection_condition"):
+    for line in (
+        "    - all",
+        "    - -sigmahq_fieldname_cast",
+        "    - -sigmahq_filename_prefix",
+        "    - -sigmahq_logsource_unknown",
+        "    - -sigmahq_ofselection_condition",
+    ):
         assert f"\n{line}\n" in config
 
 
@@ -49,13 +53,30 @@ def test_validators_flag_fields_key():
         ("    - attack.exfiltration\n", "", "tags", "SigmahqTagsTechniquesWithoutTacticsIssue"),
         ("attack.t1537", "attack.t1537.999", "tags", "InvalidATTACKTagIssue"),
         ("    - attack.t1537\n", "    - attack.t1537\n    - d3fend.d3-nta\n", None, None),
-        ("    - attack.t1537\n", "    - attack.t1537\n    - d3fend.d3-xyz\n", "tags", "InvalidD3FENDagIssue"),
-        ("author: Cloudtrail Sigma Toolkit contributors\n", "", "author", "SigmahqAuthorExistenceIssue"),
+        (
+            "    - attack.t1537\n",
+            "    - attack.t1537\n    - d3fend.d3-xyz\n",
+            "tags",
+            "InvalidD3FENDagIssue",
+        ),
+        (
+            "author: Cloudtrail Sigma Toolkit contributors\n",
+            "",
+            "author",
+            "SigmahqAuthorExistenceIssue",
+        ),
     ],
-    ids=["technique without tactic", "unknown sub-technique", "valid d3fend tag", "unknown d3fend tag",
-         "no author"],
+    ids=[
+        "technique without tactic",
+        "unknown sub-technique",
+        "valid d3fend tag",
+        "unknown d3fend tag",
+        "no author",
+    ],
 )
-def test_validators_report_issue(tmp_path: Path, old: str, new: str, key: str | None, issue: str | None):
+def test_validators_report_issue(
+    tmp_path: Path, old: str, new: str, key: str | None, issue: str | None
+):
     problems = [p for p in run_validators([_variant(tmp_path, old, new)]) if p.key != "fields"]
     if issue is None:
         assert problems == []
@@ -71,7 +92,9 @@ def test_validators_report_parse_error(tmp_path: Path):
 
 
 def test_validators_report_condition_error(tmp_path: Path):
-    path = _variant(tmp_path, "condition: selection_event and", "condition: selection_event and and")
+    path = _variant(
+        tmp_path, "condition: selection_event and", "condition: selection_event and and"
+    )
     problems = run_validators([path])
     assert "detection.condition" in [problem.key for problem in problems]
 
@@ -79,7 +102,9 @@ def test_validators_report_condition_error(tmp_path: Path):
 def test_validators_flag_stable_new_rule(tmp_path: Path):
     # SigmaHQ accepts stable only for rules older than 60 days, counted from today.
     path = _variant(tmp_path, "status: experimental", "status: stable")
-    path.write_text(path.read_text().replace("date: 2026-12-04", f"date: {datetime.date.today().isoformat()}"))
+    path.write_text(
+        path.read_text().replace("date: 2026-12-04", f"date: {datetime.date.today().isoformat()}")
+    )
     problems = [problem for problem in run_validators([path]) if problem.key != "fields"]
     assert [problem.key for problem in problems] == ["status"]
     assert "(SigmahqStatusToHighIssue, " in problems[0].message

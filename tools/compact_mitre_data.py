@@ -19,13 +19,23 @@ from pathlib import Path
 
 # Object folders of mitre/cti's enterprise-attack tree that pySigma reads.
 ATTACK_FOLDERS = (
-    "x-mitre-tactic", "attack-pattern", "intrusion-set", "malware", "tool",
-    "course-of-action", "x-mitre-data-source",
+    "x-mitre-tactic",
+    "attack-pattern",
+    "intrusion-set",
+    "malware",
+    "tool",
+    "course-of-action",
+    "x-mitre-data-source",
 )
 # The properties pySigma reads, plus "id" and "type" that STIX requires.
 ATTACK_KEPT = (
-    "type", "id", "name", "x_mitre_shortname", "kill_chain_phases",
-    "revoked", "x_mitre_deprecated",
+    "type",
+    "id",
+    "name",
+    "x_mitre_shortname",
+    "kill_chain_phases",
+    "revoked",
+    "x_mitre_deprecated",
 )
 D3FEND_ONTOLOGY = "src/ontology/d3fend-protege.ttl"
 # One Turtle statement block per subject, separated by blank lines.
@@ -47,12 +57,14 @@ def compact_attack_object(obj: dict) -> dict:
 
 def build_attack(clone: Path, version: str) -> dict:
     """Collect the enterprise objects of a mitre/cti clone into one STIX bundle."""
-    objects = [{
-        "type": "x-mitre-collection",
-        "id": "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
-        "name": "Enterprise ATT&CK (compact extract)",
-        "x_mitre_version": version,
-    }]
+    objects = [
+        {
+            "type": "x-mitre-collection",
+            "id": "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+            "name": "Enterprise ATT&CK (compact extract)",
+            "x_mitre_version": version,
+        }
+    ]
     for folder in ATTACK_FOLDERS:
         for path in sorted((clone / "enterprise-attack" / folder).glob("*.json")):
             for obj in json.loads(path.read_text(encoding="utf-8"))["objects"]:
@@ -64,17 +76,21 @@ def build_attack(clone: Path, version: str) -> dict:
 def build_d3fend(clone: Path, version: str) -> dict:
     """Collect D3FEND tactics and techniques from the ontology's Turtle source."""
     text = (clone / D3FEND_ONTOLOGY).read_text(encoding="utf-8")
-    graph: list[dict] = [{
-        "@id": "http://d3fend.mitre.org/ontologies/d3fend.owl",
-        "@type": "owl:Ontology",
-        "owl:versionIRI": {"@id": f"http://d3fend.mitre.org/ontologies/d3fend/{version}"},
-    }]
+    graph: list[dict] = [
+        {
+            "@id": "http://d3fend.mitre.org/ontologies/d3fend.owl",
+            "@type": "owl:Ontology",
+            "owl:versionIRI": {"@id": f"http://d3fend.mitre.org/ontologies/d3fend/{version}"},
+        }
+    ]
     for block in text.split("\n\n"):
         label = D3FEND_LABEL.search(block)
         if label is None:
             continue
         if D3FEND_TACTIC.match(block.strip()):
-            graph.append({"@type": ["d3f:DefensiveTactic", "owl:Class"], "rdfs:label": label.group(1)})
+            graph.append(
+                {"@type": ["d3f:DefensiveTactic", "owl:Class"], "rdfs:label": label.group(1)}
+            )
         technique = D3FEND_ID.search(block)
         if technique:
             graph.append({"d3f:d3fend-id": technique.group(1), "rdfs:label": label.group(1)})
@@ -83,10 +99,12 @@ def build_d3fend(clone: Path, version: str) -> dict:
 
 def one_object_per_line(data: dict) -> str:
     """Serialise the top-level list one object per line, so updates diff well."""
-    (key, items), = ((k, v) for k, v in data.items() if isinstance(v, list))
+    ((key, items),) = ((k, v) for k, v in data.items() if isinstance(v, list))
     head = {k: v for k, v in data.items() if k != key}
     lines = [json.dumps(item, sort_keys=True, ensure_ascii=False) for item in items]
-    opening = json.dumps(head, sort_keys=True)[:-1] + (", " if head else "") + json.dumps(key) + ": ["
+    opening = (
+        json.dumps(head, sort_keys=True)[:-1] + (", " if head else "") + json.dumps(key) + ": ["
+    )
     return opening + "\n" + ",\n".join(lines) + "\n]}\n"
 
 

@@ -37,7 +37,9 @@ class CheckReport:
 
     def step_counts(self) -> dict[str, int]:
         """Count the problems of each step."""
-        return {step: sum(1 for problem in self.problems if problem.check == step) for step in STEPS}
+        return {
+            step: sum(1 for problem in self.problems if problem.check == step) for step in STEPS
+        }
 
 
 def _stock_step(path: Path, cases: list[Event], report: CheckReport) -> None:
@@ -69,7 +71,9 @@ def check_files(paths: list[Path], cases: list[Event]) -> CheckReport:
     return report
 
 
-def check_contributions(rules: list[LoadedRule], cases: list[Event]) -> tuple[CheckReport, dict[Path, str]]:
+def check_contributions(
+    rules: list[LoadedRule], cases: list[Event]
+) -> tuple[CheckReport, dict[Path, str]]:
     """Lay each rule out as SigmaHQ receives it and check those files.
 
     Return the report, with paths relative to the SigmaHQ repository root, and the

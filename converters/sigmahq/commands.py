@@ -28,7 +28,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.as_is:
         report = check_files(rule_files(args.rule or [DEFAULT_RULES]), _cases(args.events))
     else:
-        report, _ = check_contributions(load_rules(args.rule or [DEFAULT_RULES]), _cases(args.events))
+        report, _ = check_contributions(
+            load_rules(args.rule or [DEFAULT_RULES]), _cases(args.events)
+        )
     for line in format_report(report):
         print(line)
     return 0 if report.ok else EXIT_PROBLEMS
@@ -52,13 +54,30 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     check = commands.add_parser("check", help="run SigmaHQ's CI checks offline on the rules")
     contribution = commands.add_parser("contribution", help="write the SigmaHQ pull request files")
     for parser in (check, contribution):
-        parser.add_argument("--rule", type=Path, action="append", metavar="PATH",
-                            help="Sigma rule file or folder (repeatable; default: sigma/)")
-        parser.add_argument("--events", type=Path, action="append", metavar="PATH",
-                            help="case table with expected verdicts (default: tests/events)")
-    check.add_argument("--as-is", action="store_true",
-                       help="check the files byte for byte instead of as `contribution` lays them out")
+        parser.add_argument(
+            "--rule",
+            type=Path,
+            action="append",
+            metavar="PATH",
+            help="Sigma rule file or folder (repeatable; default: sigma/)",
+        )
+        parser.add_argument(
+            "--events",
+            type=Path,
+            action="append",
+            metavar="PATH",
+            help="case table with expected verdicts (default: tests/events)",
+        )
+    check.add_argument(
+        "--as-is",
+        action="store_true",
+        help="check the files byte for byte instead of as `contribution` lays them out",
+    )
     check.set_defaults(handler=cmd_check)
-    contribution.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                              help="output folder laid out like the SigmaHQ repository (default: %(default)s)")
+    contribution.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="output folder laid out like the SigmaHQ repository (default: %(default)s)",
+    )
     contribution.set_defaults(handler=cmd_contribution)

@@ -26,15 +26,45 @@ Rule = dict[str, Any]
 
 # SigmaHQ's key order; a rule may leave out optional keys but keeps the others in this order.
 KEY_ORDER = (
-    "title", "id", "related", "status", "description", "references", "author", "date",
-    "modified", "tags", "logsource", "detection", "falsepositives", "level",
+    "title",
+    "id",
+    "related",
+    "status",
+    "description",
+    "references",
+    "author",
+    "date",
+    "modified",
+    "tags",
+    "logsource",
+    "detection",
+    "falsepositives",
+    "level",
 )
 TRADEMARKS = ("ATT&CK",)
 TITLE_MAX = 110
 # Words that title case leaves in lower case (SigmaHQ's title case check).
 TITLE_LOWERCASE = {
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "new", "of", "on", "or",
-    "over", "the", "through", "to", "via", "with", "without",
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "new",
+    "of",
+    "on",
+    "or",
+    "over",
+    "the",
+    "through",
+    "to",
+    "via",
+    "with",
+    "without",
 }
 FILENAME = re.compile(r"[a-z0-9_]{10,90}\.yml")
 FILENAME_MIN, FILENAME_MAX = 14, 90
@@ -42,8 +72,14 @@ FILENAME_MIN, FILENAME_MAX = 14, 90
 # NOTE: its category and Windows service prefixes are not reproduced; rules of this
 # project are cloud audit log rules.
 PRODUCT_PREFIXES = {
-    "aws": "aws_", "azure": "azure_", "gcp": "gcp_", "m365": "microsoft365_", "okta": "okta_",
-    "onelogin": "onelogin_", "github": "github_", "fortinet": "fortinet_",
+    "aws": "aws_",
+    "azure": "azure_",
+    "gcp": "gcp_",
+    "m365": "microsoft365_",
+    "okta": "okta_",
+    "onelogin": "onelogin_",
+    "github": "github_",
+    "fortinet": "fortinet_",
 }
 DATE = re.compile(r"^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$")
 NEW_RULE_STATUS = "experimental"
@@ -65,8 +101,12 @@ def check_trademarks(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Reject trademarks that SigmaHQ keeps out of rule files."""
     for mark in TRADEMARKS:
         if mark in text:
-            yield _problem(path, "(file)", f"contains the trademark {mark!r}",
-                           "no 'ATT&CK' anywhere; write MITRE tags as attack.*")
+            yield _problem(
+                path,
+                "(file)",
+                f"contains the trademark {mark!r}",
+                "no 'ATT&CK' anywhere; write MITRE tags as attack.*",
+            )
 
 
 def check_key_order(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
@@ -77,8 +117,12 @@ def check_key_order(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     known = [key for key in keys if key in KEY_ORDER]
     wanted = sorted(known, key=KEY_ORDER.index)
     if known != wanted:
-        yield _problem(path, "(key order)", f"keys in the order {', '.join(known)}",
-                       f"the order {', '.join(wanted)}")
+        yield _problem(
+            path,
+            "(key order)",
+            f"keys in the order {', '.join(known)}",
+            f"the order {', '.join(wanted)}",
+        )
 
 
 def check_title(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
@@ -90,30 +134,48 @@ def check_title(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     if len(title) > TITLE_MAX:
         yield _problem(path, "title", f"{len(title)} characters", f"at most {TITLE_MAX} characters")
     if title.startswith("Detects"):
-        yield _problem(path, "title", f"{title!r} starts with 'Detects'", "a title that names the activity")
+        yield _problem(
+            path, "title", f"{title!r} starts with 'Detects'", "a title that names the activity"
+        )
     if title.endswith("."):
         yield _problem(path, "title", f"{title!r} ends with a period", "no final period")
     for word in title.split(" "):
         if word.islower() and word not in TITLE_LOWERCASE and not re.search(r"[./_]|^\d", word):
-            yield _problem(path, "title", f"the word {word!r} is in lower case",
-                           "title case; only short words such as 'to', 'of', 'via' stay lower case")
+            yield _problem(
+                path,
+                "title",
+                f"the word {word!r} is in lower case",
+                "title case; only short words such as 'to', 'of', 'via' stay lower case",
+            )
 
 
 def check_file_name(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Check the file name's characters, length and log source prefix."""
     name = path.name
     if not FILENAME_MIN <= len(name) <= FILENAME_MAX:
-        yield _problem(path, "(file name)", f"{name!r} has {len(name)} characters",
-                       f"{FILENAME_MIN} to {FILENAME_MAX} characters")
+        yield _problem(
+            path,
+            "(file name)",
+            f"{name!r} has {len(name)} characters",
+            f"{FILENAME_MIN} to {FILENAME_MAX} characters",
+        )
     if not FILENAME.fullmatch(name) or "_" not in name:
-        yield _problem(path, "(file name)", f"{name!r} has characters other than [a-z0-9_] or no .yml",
-                       "lower-case letters, digits and '_', ending in .yml")
+        yield _problem(
+            path,
+            "(file name)",
+            f"{name!r} has characters other than [a-z0-9_] or no .yml",
+            "lower-case letters, digits and '_', ending in .yml",
+        )
     logsource = rule.get("logsource")
     product = logsource.get("product") if isinstance(logsource, dict) else None
     prefix = PRODUCT_PREFIXES.get(str(product))
     if prefix and not name.startswith(prefix):
-        yield _problem(path, "(file name)", f"{name!r} does not start with {prefix!r}",
-                       f"the prefix {prefix} for product {product}")
+        yield _problem(
+            path,
+            "(file name)",
+            f"{name!r} does not start with {prefix!r}",
+            f"the prefix {prefix} for product {product}",
+        )
 
 
 def _date_text(value: Any) -> str | None:
@@ -129,7 +191,9 @@ def check_dates(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
         yield _problem(path, "date", "the creation date is missing", "date: YYYY-MM-DD")
     for key in ("date", "modified"):
         if key in rule and _date_text(rule[key]) is None:
-            yield _problem(path, key, f"{rule[key]!r} is not a YYYY-MM-DD date", "an ISO 8601 date, YYYY-MM-DD")
+            yield _problem(
+                path, key, f"{rule[key]!r} is not a YYYY-MM-DD date", "an ISO 8601 date, YYYY-MM-DD"
+            )
     if "modified" in rule and _date_text(rule.get("modified")) == _date_text(rule.get("date")):
         yield _problem(path, "modified", "modified equals date", "no modified date on a new rule")
 
@@ -159,17 +223,25 @@ def check_tags(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     tags = rule.get("tags") or []
     if len(tags) != len(set(tags)):
         yield _problem(path, "tags", "a tag appears more than once", "each tag once")
-    tactics = {tag.split(".", 1)[1].replace("_", "-") for tag in tags if isinstance(tag, str) and "." in tag}
+    tactics = {
+        tag.split(".", 1)[1].replace("_", "-")
+        for tag in tags
+        if isinstance(tag, str) and "." in tag
+    }
     for tag in tags:
         match = TECHNIQUE_TAG.match(str(tag))
         if not match:
             continue
         known = technique_tactics().get(match.group(1))
         if known is None:
-            yield _problem(path, "tags", f"{tag!r} is not an ATT&CK technique", "a current technique id")
+            yield _problem(
+                path, "tags", f"{tag!r} is not an ATT&CK technique", "a current technique id"
+            )
         elif not known & tactics:
             wanted = " or ".join(f"attack.{name.replace('-', '_')}" for name in sorted(known))
-            yield _problem(path, "tags", f"{tag!r} has none of its tactics tagged", f"also {wanted}")
+            yield _problem(
+                path, "tags", f"{tag!r} has none of its tactics tagged", f"also {wanted}"
+            )
 
 
 def _is_github_file_link(url: str) -> bool:
@@ -185,46 +257,78 @@ def check_references(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
         if not url.startswith(("https://", "http://")):
             yield _problem(path, "references", f"{url!r} is not a URL", "http or https URLs")
         elif "attack.mitre.org" in url:
-            yield _problem(path, "references", f"{url!r} links to attack.mitre.org", "attack.* tags instead")
+            yield _problem(
+                path, "references", f"{url!r} links to attack.mitre.org", "attack.* tags instead"
+            )
         elif _is_github_file_link(url) and not GITHUB_PERMALINK.match(url):
-            yield _problem(path, "references", f"{url!r} is not a commit permalink",
-                           "https://github.com/OWNER/REPO/blob/<40-hex commit>/PATH")
+            yield _problem(
+                path,
+                "references",
+                f"{url!r} is not a commit permalink",
+                "https://github.com/OWNER/REPO/blob/<40-hex commit>/PATH",
+            )
 
 
 def check_falsepositives(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Check that false positives are a list of sentences that start with a capital letter."""
     if "falsepositives" not in rule:
-        yield _problem(path, "falsepositives", "the key is missing", "a list of false positives, 'Unknown' when none is known")
+        yield _problem(
+            path,
+            "falsepositives",
+            "the key is missing",
+            "a list of false positives, 'Unknown' when none is known",
+        )
         return
     entries = rule["falsepositives"]
     if not isinstance(entries, list) or not entries:
-        yield _problem(path, "falsepositives", f"{entries!r} is not a list of entries", "a list of strings")
+        yield _problem(
+            path, "falsepositives", f"{entries!r} is not a list of entries", "a list of strings"
+        )
         return
     for entry in entries:
         if not isinstance(entry, str) or not entry[:1].isupper():
-            yield _problem(path, "falsepositives", f"{entry!r} does not start with a capital letter",
-                           "each entry starting with a capital letter")
+            yield _problem(
+                path,
+                "falsepositives",
+                f"{entry!r} does not start with a capital letter",
+                "each entry starting with a capital letter",
+            )
         elif entry.strip().lower() in ("none", "pentest", "penetration"):
-            yield _problem(path, "falsepositives", f"{entry!r} is a placeholder", "a real false positive or 'Unknown'")
+            yield _problem(
+                path,
+                "falsepositives",
+                f"{entry!r} is a placeholder",
+                "a real false positive or 'Unknown'",
+            )
 
 
 def _search_identifiers(rule: Rule) -> dict[str, Any]:
     detection = rule.get("detection")
     if not isinstance(detection, dict):
         return {}
-    return {name: value for name, value in detection.items() if name not in ("condition", "timeframe")}
+    return {
+        name: value for name, value in detection.items() if name not in ("condition", "timeframe")
+    }
 
 
 def check_filter_names(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Check that exclusions are named filter_main_* or filter_optional_*."""
-    condition = (rule.get("detection") or {}).get("condition", "") if isinstance(rule.get("detection"), dict) else ""
+    condition = (
+        (rule.get("detection") or {}).get("condition", "")
+        if isinstance(rule.get("detection"), dict)
+        else ""
+    )
     conditions = condition if isinstance(condition, list) else [condition]
     negated = {name for text_ in conditions for name in NEGATED.findall(str(text_))}
     named = {name for name in _search_identifiers(rule) if name.startswith("filter")}
     for name in sorted(negated | named):
         if not FILTER_NAME.match(name):
-            yield _problem(path, f"detection.{name}", f"the exclusion is named {name!r}",
-                           "filter_main_<name> for always-on exclusions, filter_optional_<name> for optional ones")
+            yield _problem(
+                path,
+                f"detection.{name}",
+                f"the exclusion is named {name!r}",
+                "filter_main_<name> for always-on exclusions, filter_optional_<name> for optional ones",
+            )
 
 
 def _one_element_lists(name: str, value: Any) -> Iterator[str]:
@@ -235,14 +339,23 @@ def _one_element_lists(name: str, value: Any) -> Iterator[str]:
             if isinstance(item, dict):
                 yield from _one_element_lists(name, item)
     elif isinstance(value, dict):
-        yield from (f"{name}.{key}" for key, item in value.items() if isinstance(item, list) and len(item) == 1)
+        yield from (
+            f"{name}.{key}"
+            for key, item in value.items()
+            if isinstance(item, list) and len(item) == 1
+        )
 
 
 def check_one_element_lists(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
     """Check that no detection value is a list with a single element."""
     for name, value in _search_identifiers(rule).items():
         for where in _one_element_lists(name, value):
-            yield _problem(path, f"detection.{where}", "a list with one element", "the single value without a list")
+            yield _problem(
+                path,
+                f"detection.{where}",
+                "a list with one element",
+                "the single value without a list",
+            )
 
 
 def _bad_escapes(value: str) -> list[str]:
@@ -264,8 +377,12 @@ def check_regex_escapes(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
                     continue
                 for value in values if isinstance(values, list) else [values]:
                     for char in _bad_escapes(str(value)):
-                        yield _problem(path, f"detection.{name}.{field}", f"the regex escapes {char!r}",
-                                       "escapes only of regex metacharacters, classes and quotes")
+                        yield _problem(
+                            path,
+                            f"detection.{name}.{field}",
+                            f"the regex escapes {char!r}",
+                            "escapes only of regex metacharacters, classes and quotes",
+                        )
 
 
 @lru_cache(maxsize=1)
@@ -297,24 +414,46 @@ def check_logsource(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
         return
     for key, value in logsource.items():
         if key not in LOGSOURCE_KEYS or not isinstance(value, str):
-            yield _problem(path, f"logsource.{key}", f"{key}: {value!r} is not allowed",
-                           "string values for category, product, service or definition")
+            yield _problem(
+                path,
+                f"logsource.{key}",
+                f"{key}: {value!r} is not allowed",
+                "string values for category, product, service or definition",
+            )
     fields = _logsource_fields(logsource)
     if fields is None:
         described = "/".join(str(logsource.get(k)) for k in ("product", "category", "service"))
-        yield _problem(path, "logsource", f"SigmaHQ does not know the log source {described}",
-                       "a product/category/service listed in SigmaHQ's tests/logsource.json")
+        yield _problem(
+            path,
+            "logsource",
+            f"SigmaHQ does not know the log source {described}",
+            "a product/category/service listed in SigmaHQ's tests/logsource.json",
+        )
         return
     for field in sorted(set(_detection_fields(rule))):
         if fields and field not in fields:
-            yield _problem(path, "detection", f"the field {field!r} is not in the log source's field list",
-                           "a field name SigmaHQ lists for this log source")
+            yield _problem(
+                path,
+                "detection",
+                f"the field {field!r} is not in the log source's field list",
+                "a field name SigmaHQ lists for this log source",
+            )
 
 
 CHECKS: tuple[Callable[[Path, str, Rule], Iterator[Problem]], ...] = (
-    check_trademarks, check_key_order, check_title, check_file_name, check_dates, check_status,
-    check_tags, check_references, check_falsepositives, check_filter_names,
-    check_one_element_lists, check_regex_escapes, check_logsource,
+    check_trademarks,
+    check_key_order,
+    check_title,
+    check_file_name,
+    check_dates,
+    check_status,
+    check_tags,
+    check_references,
+    check_falsepositives,
+    check_filter_names,
+    check_one_element_lists,
+    check_regex_escapes,
+    check_logsource,
 )
 
 
@@ -325,5 +464,7 @@ def check_conventions(path: Path, text: str) -> list[Problem]:
     except yaml.YAMLError as error:
         return [_problem(path, "(file)", f"invalid YAML: {error}", "a YAML mapping")]
     if not isinstance(rule, dict):
-        return [_problem(path, "(file)", "the file is not a YAML mapping", "one Sigma rule per file")]
+        return [
+            _problem(path, "(file)", "the file is not a YAML mapping", "one Sigma rule per file")
+        ]
     return [problem for check in CHECKS for problem in check(path, text, rule)]

@@ -20,7 +20,8 @@ DROPPED_KEYS = ("fields",)
 RULE_FOLDERS = {("aws", None, "cloudtrail"): PurePosixPath("rules/cloud/aws/cloudtrail")}
 DOCUMENTATION_ACCOUNT = "123456789012"
 DOCUMENTATION_NETWORKS = tuple(
-    ipaddress.ip_network(net) for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 )
 ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9.])")
@@ -55,9 +56,13 @@ def contribution_rule(loaded: LoadedRule) -> dict[str, Any]:
 def contribution_text(loaded: LoadedRule) -> str:
     """Render the rule as SigmaHQ lays out a new rule, and check that it reads back the same."""
     rule = contribution_rule(loaded)
-    text = yaml.dump(rule, Dumper=_SigmaDumper, indent=4, sort_keys=False, width=10**6, allow_unicode=True)
+    text = yaml.dump(
+        rule, Dumper=_SigmaDumper, indent=4, sort_keys=False, width=10**6, allow_unicode=True
+    )
     if yaml.safe_load(text) != rule:
-        raise ToolkitError(f"{loaded.path}: the SigmaHQ layout of the rule does not read back as the same rule.")
+        raise ToolkitError(
+            f"{loaded.path}: the SigmaHQ layout of the rule does not read back as the same rule."
+        )
     return text
 
 
@@ -87,7 +92,9 @@ def non_documentation_values(record: dict[str, Any]) -> list[str]:
     """Return account ids and IPv4 addresses in a record that are not documentation values."""
     found = []
     for text in _strings(record):
-        found += [account for account in ACCOUNT_ID.findall(text) if account != DOCUMENTATION_ACCOUNT]
+        found += [
+            account for account in ACCOUNT_ID.findall(text) if account != DOCUMENTATION_ACCOUNT
+        ]
         for address in IPV4.findall(text):
             try:
                 ip = ipaddress.ip_address(address)

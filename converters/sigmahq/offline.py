@@ -15,8 +15,8 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sigma.data import mitre_attack, mitre_d3fend
@@ -87,7 +87,12 @@ def _blocked(*args: object, **kwargs: object) -> Any:
 @contextmanager
 def network_blocked() -> Iterator[None]:
     """Make every socket connection and DNS lookup in this process raise NetworkBlockedError."""
-    saved = (socket.socket.connect, socket.socket.connect_ex, socket.create_connection, socket.getaddrinfo)
+    saved = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.create_connection,
+        socket.getaddrinfo,
+    )
     socket.socket.connect = _blocked  # type: ignore[method-assign]
     socket.socket.connect_ex = _blocked  # type: ignore[method-assign]
     socket.create_connection = _blocked  # type: ignore[assignment]
@@ -95,5 +100,9 @@ def network_blocked() -> Iterator[None]:
     try:
         yield
     finally:
-        (socket.socket.connect, socket.socket.connect_ex, socket.create_connection,
-         socket.getaddrinfo) = saved  # type: ignore[method-assign,assignment]
+        (
+            socket.socket.connect,
+            socket.socket.connect_ex,
+            socket.create_connection,
+            socket.getaddrinfo,
+        ) = saved  # type: ignore[method-assign,assignment]

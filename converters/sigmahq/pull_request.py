@@ -17,8 +17,13 @@ from .stock import StockResult
 PULL_REQUEST = "PULL_REQUEST.md"
 # The packages whose versions the pull request names next to the check results.
 CHECK_PACKAGES = (
-    "yamllint", "check-jsonschema", "pySigma", "pySigma-validators-sigmahq", "sigma-cli",
-    "pySigma-backend-splunk", "pySigma-backend-elasticsearch",
+    "yamllint",
+    "check-jsonschema",
+    "pySigma",
+    "pySigma-validators-sigmahq",
+    "sigma-cli",
+    "pySigma-backend-splunk",
+    "pySigma-backend-elasticsearch",
 )
 
 # Note on the stock conversion's gap that this toolkit's processing pipelines close.
@@ -42,7 +47,11 @@ def example_event(rule: LoadedRule, cases: list[Event], results: list[StockResul
     """Pick the first case the rule must alert on that every stock query alerts on."""
     alerted = [set(result.alerts) for result in results]
     for case in cases:
-        if case.expected_rule_id == str(rule.rule.id) and case.expected and all(case.label in a for a in alerted):
+        if (
+            case.expected_rule_id == str(rule.rule.id)
+            and case.expected
+            and all(case.label in a for a in alerted)
+        ):
             leaked = non_documentation_values(case.record)
             if leaked:
                 raise ContributionError(
@@ -64,7 +73,14 @@ def _section(title: str, *lines: str) -> list[str]:
 def _conversions(results: list[StockResult]) -> list[str]:
     lines = []
     for result in results:
-        lines += [f"{result.target.title}:", "", f"```{result.target.language}", result.query or "", "```", ""]
+        lines += [
+            f"{result.target.title}:",
+            "",
+            f"```{result.target.language}",
+            result.query or "",
+            "```",
+            "",
+        ]
     return lines
 
 
@@ -72,34 +88,55 @@ def _misses(results: list[StockResult]) -> list[str]:
     lines = [PIPELINE_NOTE, ""]
     for result in results:
         missed = ", ".join(f"'{label}'" for label in result.missed) or "none"
-        lines.append(f"- {result.target.name}: alerts on {len(result.alerts)} cases; "
-                     f"misses {len(result.missed)} cases the rule is meant to catch: {missed}.")
+        lines.append(
+            f"- {result.target.name}: alerts on {len(result.alerts)} cases; "
+            f"misses {len(result.missed)} cases the rule is meant to catch: {missed}."
+        )
     return lines
 
 
-def pull_request_text(rule: LoadedRule, relative: Path, report: CheckReport, cases: list[Event]) -> str:
+def pull_request_text(
+    rule: LoadedRule, relative: Path, report: CheckReport, cases: list[Event]
+) -> str:
     """Render PULL_REQUEST.md with the sections of SigmaHQ's pull request template."""
     results = report.stock[relative]
     example = example_event(rule, cases, results)
     falsepositives = [f"- {entry}" for entry in rule.rule.falsepositives]
     lines = [f"Pull request title: `new: {rule.rule.title}`", ""]
-    lines += _section("Summary of the Pull Request", rule.rule.description.strip(), "",
-                      f"The rule is `{relative.as_posix()}` and is tagged {', '.join(f'`{t}`' for t in map(str, rule.rule.tags))}.")
+    lines += _section(
+        "Summary of the Pull Request",
+        rule.rule.description.strip(),
+        "",
+        f"The rule is `{relative.as_posix()}` and is tagged {', '.join(f'`{t}`' for t in map(str, rule.rule.tags))}.",
+    )
     lines += _section("Changelog", f"new: {rule.rule.title}")
-    lines += _section("Example Log Event",
-                      f"A CloudTrail record the rule matches (case '{example.label}', documentation values only). "
-                      "Records of real cross-region copies usually lack requestParameters.sourceRegion; "
-                      "see the last section.",
-                      "", "```json", json.dumps(example.record, indent=2, ensure_ascii=False), "```")
+    lines += _section(
+        "Example Log Event",
+        f"A CloudTrail record the rule matches (case '{example.label}', documentation values only). "
+        "Records of real cross-region copies usually lack requestParameters.sourceRegion; "
+        "see the last section.",
+        "",
+        "```json",
+        json.dumps(example.record, indent=2, ensure_ascii=False),
+        "```",
+    )
     lines += _section("Fixed Issues", "None. This pull request adds a new rule.")
-    lines += _section("SigmaHQ Rule Creation Conventions",
-                      "The rule follows SigmaHQ's rule creation conventions: key order, title case, "
-                      "file name, `status: experimental`, tactic and technique tags, named filters.")
+    lines += _section(
+        "SigmaHQ Rule Creation Conventions",
+        "The rule follows SigmaHQ's rule creation conventions: key order, title case, "
+        "file name, `status: experimental`, tactic and technique tags, named filters.",
+    )
     lines += _section("False Positives", *falsepositives)
-    lines += _section("Checks Run Before Submission",
-                      "SigmaHQ's CI checks, run offline on the file of this pull request with "
-                      + ", ".join(f"{name} {version(name)}" for name in CHECK_PACKAGES) + ":",
-                      "", "```", *format_report(report), "```")
+    lines += _section(
+        "Checks Run Before Submission",
+        "SigmaHQ's CI checks, run offline on the file of this pull request with "
+        + ", ".join(f"{name} {version(name)}" for name in CHECK_PACKAGES)
+        + ":",
+        "",
+        "```",
+        *format_report(report),
+        "```",
+    )
     lines += _section("Stock Conversions", *_conversions(results))
     lines += _section("What Stock Conversion Misses", *_misses(results))
     return "\n".join(lines).rstrip() + "\n"
@@ -113,7 +150,7 @@ def write_contribution(rule: LoadedRule, cases: list[Event], out: Path) -> list[
             f"{rule.path}: the rule fails {len(report.problems)} SigmaHQ checks; run `make check` "
             "for the list and fix them before contributing."
         )
-    (relative, text), = texts.items()
+    ((relative, text),) = texts.items()
     pull_request = pull_request_text(rule, relative, report, cases)
     rule_file, pull_request_file = out / relative, out / PULL_REQUEST
     write_text_atomic(rule_file, text)

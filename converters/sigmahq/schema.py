@@ -69,5 +69,7 @@ def check_schema(paths: list[Path]) -> list[Problem]:
         for found in report.get("errors", [])
     ]
     for found in report.get("parse_errors", []):
-        problems.append(Problem(Path(found["filename"]), CHECK, "(file)", found["message"], "valid YAML"))
+        problems.append(
+            Problem(Path(found["filename"]), CHECK, "(file)", found["message"], "valid YAML")
+        )
     return problems

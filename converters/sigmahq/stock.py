@@ -59,8 +59,20 @@ class StockTarget:
 
 
 STOCK_TARGETS = (
-    StockTarget("splunk", "Splunk (pySigma-backend-splunk, no pipeline)", "spl", SplunkBackend, _evaluate_spl),
-    StockTarget("esql", "ES|QL (pySigma-backend-elasticsearch, no pipeline)", "esql", ESQLBackend, _evaluate_esql),
+    StockTarget(
+        "splunk",
+        "Splunk (pySigma-backend-splunk, no pipeline)",
+        "spl",
+        SplunkBackend,
+        _evaluate_spl,
+    ),
+    StockTarget(
+        "esql",
+        "ES|QL (pySigma-backend-elasticsearch, no pipeline)",
+        "esql",
+        ESQLBackend,
+        _evaluate_esql,
+    ),
 )
 
 
@@ -80,7 +92,9 @@ def convert_stock(loaded: LoadedRule, target: StockTarget) -> str:
     """Convert one rule with a stock backend and no processing pipeline."""
     queries = target.backend().convert(SigmaCollection([loaded.fresh()]))
     if len(queries) != 1:
-        raise ToolkitError(f"{loaded.path}: the stock {target.name} backend returned {len(queries)} queries; expected one.")
+        raise ToolkitError(
+            f"{loaded.path}: the stock {target.name} backend returned {len(queries)} queries; expected one."
+        )
     return str(queries[0])
 
 
@@ -109,14 +123,20 @@ def stock_problems(loaded: LoadedRule, results: list[StockResult]) -> list[Probl
     problems = []
     for result in results:
         if result.error is not None:
-            problems.append(Problem(
-                loaded.path, CHECK, f"(conversion: {result.target.name})",
-                f"the stock backend cannot convert the rule ({result.error})",
-                f"a rule that {result.target.title} converts",
-            ))
+            problems.append(
+                Problem(
+                    loaded.path,
+                    CHECK,
+                    f"(conversion: {result.target.name})",
+                    f"the stock backend cannot convert the rule ({result.error})",
+                    f"a rule that {result.target.title} converts",
+                )
+            )
         problems.extend(
             Problem(
-                loaded.path, CHECK, f"(case: {label})",
+                loaded.path,
+                CHECK,
+                f"(case: {label})",
                 f"the stock {result.target.name} query alerts on a case the rule must not alert on",
                 "no alert on same-region copies, failed calls and other events",
             )

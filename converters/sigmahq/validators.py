@@ -33,43 +33,88 @@ ISSUE_KEYS: dict[str, tuple[str, str]] = {
     "SigmahqTitleLengthIssue": ("title", "a title of at most 110 characters"),
     "SigmahqTitleStartIssue": ("title", "a title that does not start with 'Detects'"),
     "SigmahqTitleEndIssue": ("title", "a title without a final period"),
-    "SigmahqTitleCaseIssue": ("title", "title case, with short words such as 'to' and 'of' allowed in lower case"),
+    "SigmahqTitleCaseIssue": (
+        "title",
+        "title case, with short words such as 'to' and 'of' allowed in lower case",
+    ),
     "SigmahqDescriptionExistenceIssue": ("description", "a description"),
     "SigmahqDescriptionLengthIssue": ("description", "a description longer than 16 characters"),
-    "SigmahqLinkInDescriptionIssue": ("description", "no links in the description; put them in references"),
+    "SigmahqLinkInDescriptionIssue": (
+        "description",
+        "no links in the description; put them in references",
+    ),
     "SigmahqAuthorExistenceIssue": ("author", "an author"),
     "SigmahqDateExistenceIssue": ("date", "a creation date"),
     "SigmahqModifiedDateOrderIssue": ("modified", "a modified date after the creation date"),
-    "SigmahqModifiedWithoutDateIssue": ("modified", "a creation date whenever there is a modified date"),
+    "SigmahqModifiedWithoutDateIssue": (
+        "modified",
+        "a creation date whenever there is a modified date",
+    ),
     "SigmahqRedundantModifiedIssue": ("modified", "no modified date equal to the creation date"),
     "SigmahqStatusExistenceIssue": ("status", "a status"),
     "SigmahqStatusIssue": ("status", "stable, test or experimental for a rule in rules/"),
     "SigmahqStatusToHighIssue": ("status", "experimental or test for a new rule"),
     "SigmahqLevelExistenceIssue": ("level", "a level"),
-    "SigmahqFalsepositivesCapitalIssue": ("falsepositives", "each false positive starting with a capital letter"),
-    "SigmahqFalsepositivesBannedWordIssue": ("falsepositives", "no placeholder words such as 'none' or 'pentest'"),
+    "SigmahqFalsepositivesCapitalIssue": (
+        "falsepositives",
+        "each false positive starting with a capital letter",
+    ),
+    "SigmahqFalsepositivesBannedWordIssue": (
+        "falsepositives",
+        "no placeholder words such as 'none' or 'pentest'",
+    ),
     "SigmahqFalsepositivesTypoWordIssue": ("falsepositives", "correctly spelled words"),
-    "SigmahqGithubLinkIssue": ("references", "GitHub links as commit permalinks (/blob/<commit>/...)"),
+    "SigmahqGithubLinkIssue": (
+        "references",
+        "GitHub links as commit permalinks (/blob/<commit>/...)",
+    ),
     "SigmahqMitreLinkIssue": ("references", "no attack.mitre.org links; use attack.* tags"),
     "DuplicateReferencesIssue": ("references", "each reference once"),
-    "InvalidATTACKTagIssue": ("tags", "attack.* tags that name an ATT&CK tactic, technique, group, software or mitigation"),
+    "InvalidATTACKTagIssue": (
+        "tags",
+        "attack.* tags that name an ATT&CK tactic, technique, group, software or mitigation",
+    ),
     "InvalidD3FENDagIssue": ("tags", "d3fend.* tags that name a D3FEND tactic or technique"),
-    "InvalidTagFormatIssue": ("tags", "namespace.name tags of lower-case letters, digits, '-', '_' and '.'"),
-    "InvalidNamespaceTagIssue": ("tags", "a known tag namespace (attack, car, cve, d3fend, detection, stp, tlp)"),
+    "InvalidTagFormatIssue": (
+        "tags",
+        "namespace.name tags of lower-case letters, digits, '-', '_' and '.'",
+    ),
+    "InvalidNamespaceTagIssue": (
+        "tags",
+        "a known tag namespace (attack, car, cve, d3fend, detection, stp, tlp)",
+    ),
     "InvalidPatternTagIssue": ("tags", "a tag in its namespace's pattern"),
     "DuplicateTagIssue": ("tags", "each tag once"),
-    "SigmahqTagsTechniquesWithoutTacticsIssue": ("tags", "the tactic of every technique tag also tagged"),
+    "SigmahqTagsTechniquesWithoutTacticsIssue": (
+        "tags",
+        "the tactic of every technique tag also tagged",
+    ),
     "SigmahqTagsDetectionIssue": ("tags", "detection.* tags only for rules outside rules/"),
-    "SigmahqFilenameConventionIssue": ("(file name)", "[a-z0-9_], 10 to 90 characters, ending in .yml"),
+    "SigmahqFilenameConventionIssue": (
+        "(file name)",
+        "[a-z0-9_], 10 to 90 characters, ending in .yml",
+    ),
     "FilenameLengthIssue": ("(file name)", "a file name of 10 to 90 characters"),
-    "SigmahqOfthemConditionIssue": ("detection.condition", "'of them' only with more than one selection"),
-    "SigmahqMissingAsteriskConditionIssue": ("detection.condition", "a '*' in '1 of selection_*' patterns"),
+    "SigmahqOfthemConditionIssue": (
+        "detection.condition",
+        "'of them' only with more than one selection",
+    ),
+    "SigmahqMissingAsteriskConditionIssue": (
+        "detection.condition",
+        "a '*' in '1 of selection_*' patterns",
+    ),
     "DanglingDetectionIssue": ("detection", "every search identifier used by the condition"),
-    "ThemConditionWithSingleDetectionIssue": ("detection.condition", "'of them' only with more than one search identifier"),
+    "ThemConditionWithSingleDetectionIssue": (
+        "detection.condition",
+        "'of them' only with more than one search identifier",
+    ),
     "AllOfThemConditionIssue": ("detection.condition", "no 'all of them'; name the selections"),
     "SigmahqFieldDuplicateValueIssue": ("detection", "each value once per field"),
     "SigmahqSpaceFieldNameIssue": ("detection", "field names without spaces"),
-    "SigmahqInvalidFieldnameIssue": ("detection", "field names from SigmaHQ's taxonomy for this log source"),
+    "SigmahqInvalidFieldnameIssue": (
+        "detection",
+        "field names from SigmaHQ's taxonomy for this log source",
+    ),
     "SigmahqRedundantFieldIssue": ("detection", "no field that the log source already implies"),
     "SigmahqInvalidAllModifierIssue": ("detection", "|all only on a list of more than one value"),
     "DoubleWildcardIssue": ("detection", "no '**' in values"),
@@ -108,7 +153,13 @@ def _issue_problems(issue: SigmaValidationIssue) -> list[Problem]:
     key, expected = ISSUE_KEYS.get(name, DEFAULT_KEY)
     message = f"{issue.description}{_issue_detail(issue)} ({name}, {issue.severity.name.lower()})"
     return [
-        Problem(Path(str(rule.source.path)) if rule.source else Path(str(rule.id)), CHECK, key, message, expected)
+        Problem(
+            Path(str(rule.source.path)) if rule.source else Path(str(rule.id)),
+            CHECK,
+            key,
+            message,
+            expected,
+        )
         for rule in issue.rules
     ]
 
@@ -125,8 +176,13 @@ def _parse_problems(collection: SigmaCollection) -> tuple[list[Problem], list[Si
         path = Path(str(rule.source.path)) if rule.source else Path("(unknown file)")
         if rule.errors:
             problems.extend(
-                Problem(path, CHECK, "(rule)", f"{_without_source(error)} ({type(error).__name__})",
-                        "a rule pySigma can parse")
+                Problem(
+                    path,
+                    CHECK,
+                    "(rule)",
+                    f"{_without_source(error)} ({type(error).__name__})",
+                    "a rule pySigma can parse",
+                )
                 for error in rule.errors
             )
             continue
@@ -134,7 +190,9 @@ def _parse_problems(collection: SigmaCollection) -> tuple[list[Problem], list[Si
             for condition in getattr(rule.detection, "parsed_condition", []):
                 condition.parse()
         except SigmaConditionError as error:
-            problems.append(Problem(path, CHECK, "detection.condition", str(error), "a valid Sigma condition"))
+            problems.append(
+                Problem(path, CHECK, "detection.condition", str(error), "a valid Sigma condition")
+            )
             continue
         valid.append(rule)
     return problems, valid
@@ -143,7 +201,9 @@ def _parse_problems(collection: SigmaCollection) -> tuple[list[Problem], list[Si
 def run_validators(paths: list[Path]) -> list[Problem]:
     """Return every parse error and validation issue that sigma check reports on the files."""
     try:
-        collection = SigmaCollection.load_ruleset([str(path) for path in paths], collect_errors=True)
+        collection = SigmaCollection.load_ruleset(
+            [str(path) for path in paths], collect_errors=True
+        )
     except SigmaError as error:
         return [Problem(paths[0], CHECK, "(file)", str(error), "a file pySigma can load")]
     problems, valid = _parse_problems(collection)
