@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import ROOT, RULE_PATH
@@ -35,6 +37,35 @@ def test_check_command_passes_project_rule():
         "SigmaHQ conventions: ok",
         "stock conversion: ok",
     ]
+
+
+def _network_namespace_available() -> bool:
+    # `unshare -n` gives the command a network namespace with no interface but loopback.
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-n", "true"], check=False, capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(
+    not _network_namespace_available(), reason="unshare -n needs root or user namespaces"
+)
+def test_check_command_without_network(tmp_path: Path):
+    base = ["unshare", "-n", sys.executable, "-m", "converters"]
+    check = subprocess.run(
+        [*base, "check"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    contribution = subprocess.run(
+        [*base, "contribution", "--out", str(tmp_path)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert contribution.returncode == 0, contribution.stderr
+    assert (tmp_path / "PULL_REQUEST.md").is_file()
 
 
 def test_check_command_as_is_reports_fields():
