@@ -158,7 +158,7 @@ VIOLATIONS = [
         "service: cloudtrail",
         "service: cloudtrails",
         "logsource",
-        "does not know the log source",
+        "does not list the log source",
     ),
     (
         "logsource bad key",
@@ -215,3 +215,37 @@ def test_conventions_invalid_yaml_reported():
 def test_conventions_technique_tactics_from_shipped_data():
     assert technique_tactics()["t1537"] == {"exfiltration"}
     assert yaml.safe_load(VALID)["tags"] == ["attack.exfiltration", "attack.t1537"]
+
+
+WINDOWS_LOGSOURCE = "logsource:\n    category: process_creation\n    product: windows\n"
+AWS_LOGSOURCE = "logsource:\n    product: aws\n    service: cloudtrail\n"
+
+
+def _windows_rule(field: str) -> str:
+    text = VALID.replace(AWS_LOGSOURCE, WINDOWS_LOGSOURCE)
+    return text.replace(
+        "        eventSource: rds.amazonaws.com", f"        {field}|endswith: \\\\x.exe"
+    )
+
+
+def test_conventions_listed_fields_pass():
+    problems = check_conventions(Path("proc_creation_win_example.yml"), _windows_rule("Image"))
+    assert {problem.key for problem in problems} == {"detection"}
+    reported = " ".join(problem.message for problem in problems)
+    assert "'Image'" not in reported
+    assert "'eventName'" in reported
+    assert "'awsRegion'" in reported
+
+
+def test_conventions_addon_fields_count():
+    # GrandparentCommandLine is listed in the addon part of logsource.json only.
+    problems = check_conventions(
+        Path("proc_creation_win_example.yml"), _windows_rule("GrandparentCommandLine")
+    )
+    assert "'GrandparentCommandLine'" not in " ".join(problem.message for problem in problems)
+
+
+def test_conventions_unlisted_field_reported():
+    problems = check_conventions(Path("proc_creation_win_example.yml"), _windows_rule("ImagePath"))
+    messages = [problem.message for problem in problems if problem.key == "detection"]
+    assert "the field 'ImagePath' is not in the log source's field list" in messages

@@ -387,16 +387,34 @@ def check_regex_escapes(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
 
 @lru_cache(maxsize=1)
 def _logsources() -> dict[str, Any]:
-    return json.loads(LOGSOURCE_FILE.read_text(encoding="utf-8"))["legit"]
+    return json.loads(LOGSOURCE_FILE.read_text(encoding="utf-8"))
 
 
 def _logsource_fields(logsource: dict[str, Any]) -> list[str] | None:
-    product = _logsources().get(logsource.get("product") or "", {})
+    """Return the field names SigmaHQ lists for a log source, [] for no list, None if unknown.
+
+    As test_logsource.py does, a rule without product uses the "empty" product, the
+    "addon" fields and the product's common fields extend each list, and a list
+    that holds only the common fields is not checked.
+    """
+    data = _logsources()
+    product_name = logsource.get("product") or "empty"
+    product = data["legit"].get(product_name)
+    if product is None:
+        return None
+    common = product.get("common", [])
     for kind in ("category", "service"):
         name = logsource.get(kind)
-        if name:
-            return product.get(kind, {}).get(name)
-    return product.get("empty") if product else None
+        if not name:
+            continue
+        if name not in product.get(kind, {}):
+            return None
+        addon = data["addon"].get(product_name, {}).get(kind, {}).get(name, [])
+        fields = [*product[kind][name], *addon, *common]
+        break
+    else:
+        fields = product.get("empty", [])
+    return [] if fields == common else fields
 
 
 def _detection_fields(rule: Rule) -> Iterator[str]:
@@ -426,7 +444,7 @@ def check_logsource(path: Path, text: str, rule: Rule) -> Iterator[Problem]:
         yield _problem(
             path,
             "logsource",
-            f"SigmaHQ does not know the log source {described}",
+            f"SigmaHQ does not list the log source {described}",
             "a product/category/service listed in SigmaHQ's tests/logsource.json",
         )
         return
