@@ -104,6 +104,16 @@ def test_check_command_missing_rule():
     ]
 
 
+def test_check_command_rejects_binary_file(tmp_path: Path):
+    rule = tmp_path / "aws_rds_snapshot_latin1.yml"
+    rule.write_bytes("title: R\xe9gion\n".encode("latin-1"))
+    result = run("check", "--as-is", "--rule", rule)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {rule}: not UTF-8 text (invalid continuation byte). Save the rule as UTF-8."
+    ]
+
+
 def test_contribution_writes_two_files(tmp_path: Path):
     result = run("contribution", "--out", tmp_path)
     assert result.returncode == 0, result.stderr

@@ -42,6 +42,17 @@ class CheckReport:
         }
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RuleError(
+            f"{path}: not UTF-8 text ({error.reason}). Save the rule as UTF-8."
+        ) from error
+    except OSError as error:
+        raise RuleError(f"{path}: cannot read the rule file ({error.strerror}).") from error
+
+
 def _stock_step(path: Path, cases: list[Event], report: CheckReport) -> None:
     try:
         loaded = load_rule(path)
@@ -58,7 +69,7 @@ def check_files(paths: list[Path], cases: list[Event]) -> CheckReport:
     report = CheckReport(files=list(paths))
     with network_blocked():
         use_shipped_data(process_cache_dir())
-        texts = {path: path.read_text(encoding="utf-8") for path in paths}
+        texts = {path: _read(path) for path in paths}
         for path, text in texts.items():
             report.problems.extend(lint_text(path, text))
         report.problems.extend(check_schema(paths))
