@@ -64,6 +64,13 @@ VIOLATIONS = [
         "'copied' is in lower case",
     ),
     (
+        "title too long",
+        "Copied Via The API",
+        "Copied Via The API" + " Long" * 20,
+        "title",
+        "135 characters",
+    ),
+    (
         "title starts with Detects",
         "title: AWS",
         "title: Detects AWS",

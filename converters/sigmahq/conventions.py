@@ -42,7 +42,8 @@ KEY_ORDER = (
     "level",
 )
 TRADEMARKS = ("ATT&CK",)
-TITLE_MAX = 110
+# The title length limit of pySigma-validators-sigmahq 0.21.0 (sigmahq_title_length).
+TITLE_MAX = 120
 # Words that title case leaves in lower case (SigmaHQ's title case check).
 TITLE_LOWERCASE = {
     "a",

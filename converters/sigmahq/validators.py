@@ -30,7 +30,7 @@ ISSUE_KEYS: dict[str, tuple[str, str]] = {
     "SigmahqFieldsExistenceIssue": ("fields", "no 'fields' key, which SigmaHQ has deprecated"),
     "SigmahqUnknownFieldIssue": ("(top level)", "only keys of the Sigma specification"),
     "CustomAttributesIssue": ("(top level)", "only keys of the Sigma specification"),
-    "SigmahqTitleLengthIssue": ("title", "a title of at most 110 characters"),
+    "SigmahqTitleLengthIssue": ("title", "a title of at most 120 characters"),
     "SigmahqTitleStartIssue": ("title", "a title that does not start with 'Detects'"),
     "SigmahqTitleEndIssue": ("title", "a title without a final period"),
     "SigmahqTitleCaseIssue": (
@@ -38,7 +38,7 @@ ISSUE_KEYS: dict[str, tuple[str, str]] = {
         "title case, with short words such as 'to' and 'of' allowed in lower case",
     ),
     "SigmahqDescriptionExistenceIssue": ("description", "a description"),
-    "SigmahqDescriptionLengthIssue": ("description", "a description longer than 16 characters"),
+    "SigmahqDescriptionLengthIssue": ("description", "a description of at least 16 characters"),
     "SigmahqLinkInDescriptionIssue": (
         "description",
         "no links in the description; put them in references",
@@ -89,7 +89,10 @@ ISSUE_KEYS: dict[str, tuple[str, str]] = {
         "tags",
         "the tactic of every technique tag also tagged",
     ),
-    "SigmahqTagsDetectionIssue": ("tags", "detection.* tags only for rules outside rules/"),
+    "SigmahqTagsDetectionIssue": (
+        "tags",
+        "detection.dfir, detection.emerging-threats or detection.threat-hunting in those folders",
+    ),
     "SigmahqFilenameConventionIssue": (
         "(file name)",
         "[a-z0-9_], 10 to 90 characters, ending in .yml",
