@@ -92,7 +92,7 @@ def test_check_command_fixture_lines():
         "JSON schema v2.1.0: ok",
         "sigma check: ok",
         "SigmaHQ conventions: ok",
-        "stock conversion: 1 problems",
+        "stock conversion: 1 problem",
     ]
 
 

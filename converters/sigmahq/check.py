@@ -117,5 +117,11 @@ def format_report(report: CheckReport) -> list[str]:
     """Render one line per problem, then one summary line per step."""
     lines = [problem.line() for problem in report.problems]
     for step, count in report.step_counts().items():
-        lines.append(f"{step}: {'ok' if count == 0 else f'{count} problems'}")
+        lines.append(f"{step}: {_summary(count)}")
     return lines
+
+
+def _summary(count: int) -> str:
+    if count == 0:
+        return "ok"
+    return "1 problem" if count == 1 else f"{count} problems"
