@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
 from .errors import ToolkitError
 from .events import load_events
 from .output import write_text_atomic
@@ -46,6 +47,27 @@ def cmd_splunk(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_elastic(args: argparse.Namespace) -> int:
+    """Print the ES|QL queries of every rule and write them with the Kibana rules NDJSON."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    check_output_format(args.format, rules)
+    indexes = {"raw": args.index or None, "ecs": args.ecs_index or None}
+    folder = args.out / "elastic"
+    files: dict[Path, str] = {}
+    kibana_rules = []
+    for loaded in rules:
+        for source in DATA_SOURCES.values():
+            query = convert_esql(loaded, source, indexes[source.key])
+            files[folder / f"{loaded.path.stem}.{source.key}.esql"] = query + "\n"
+            kibana_rules.append(kibana_rule(loaded, source, query, indexes[source.key]))
+    files[folder / "kibana-rules.ndjson"] = rules_ndjson(kibana_rules)
+    for path, text in files.items():
+        write_text_atomic(path, text)
+        print(f"wrote {path}", file=sys.stderr)
+    print("\n\n".join(text.rstrip("\n") for path, text in files.items() if path.suffix == ".esql"))
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Run every emitted query on the events and report each verdict."""
     rules = load_rules(args.rule or [DEFAULT_RULES])
@@ -78,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     splunk.add_argument("--sourcetype", default=SplunkOptions().sourcetype, help="Splunk source type (default: %(default)s)")
     splunk.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     splunk.set_defaults(handler=cmd_splunk)
+
+    elastic = commands.add_parser("elastic", help="print ES|QL and write the queries and Kibana rules")
+    _add_rule_option(elastic)
+    elastic.add_argument("--index", default="", help="index pattern of raw CloudTrail JSON (default: %s)" % DATA_SOURCES["raw"].default_index)
+    elastic.add_argument("--ecs-index", default="", help="index pattern of the Elastic AWS integration (default: %s)" % DATA_SOURCES["ecs"].default_index)
+    elastic.add_argument("--format", default="esql", help="query language: esql (Lucene, KQL and EQL cannot compare two fields)")
+    elastic.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    elastic.set_defaults(handler=cmd_elastic)
 
     check = commands.add_parser("verify", help="run every emitted query on CloudTrail events")
     _add_rule_option(check)
