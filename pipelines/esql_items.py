@@ -47,6 +47,17 @@ def _is_case_insensitive_string(value: SigmaType) -> bool:
     return isinstance(value, SigmaString) and not isinstance(value, SigmaCasedString)
 
 
+def _case_sensitive(value: SigmaType) -> SigmaType:
+    # The backend raises on case-sensitive strings, but ES|QL == and LIKE are case-sensitive
+    # already, so the string converts as a plain one.
+    if not isinstance(value, SigmaCasedString):
+        return value
+    plain = SigmaString()
+    plain.original = value.original
+    plain.s = value.s
+    return plain
+
+
 def _passes_to_lower(value: SigmaType) -> bool:
     # to_lower(null) is null, so null and existence tests keep their meaning.
     return _is_case_insensitive_string(value) or isinstance(value, (SigmaNull, SigmaExists))
@@ -54,17 +65,21 @@ def _passes_to_lower(value: SigmaType) -> bool:
 
 @dataclass
 class CaseInsensitiveMatchTransformation(DetectionItemTransformation):
-    """Compare Sigma strings case-insensitively: ``to_lower(field)`` against the lowered value."""
+    """Compare Sigma strings case-insensitively: ``to_lower(field)`` against the lowered value.
+
+    Strings with the ``cased`` modifier keep their case and compare with plain ``==``.
+    """
 
     def apply_detection_item(
         self, detection_item: SigmaDetectionItem
     ) -> SigmaDetection | SigmaDetectionItem | None:
         field = detection_item.field
-        values = detection_item.value
-        if field is None or not any(_is_case_insensitive_string(v) for v in values):
-            return None
-        lowered = [v for v in values if _passes_to_lower(v)]
-        others = [v for v in values if not _passes_to_lower(v)]
+        values = [_case_sensitive(v) for v in detection_item.value]
+        if field is None or not any(_is_case_insensitive_string(v) for v in detection_item.value):
+            detection_item.value = values
+            return detection_item
+        lowered = [v for v in detection_item.value if _passes_to_lower(v)]
+        others = [_case_sensitive(v) for v in detection_item.value if not _passes_to_lower(v)]
         lowered_item = SigmaDetectionItem(
             lower_placeholder(field),
             [],
