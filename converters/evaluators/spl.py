@@ -25,7 +25,13 @@ from converters.evaluators.spl_event import splunk_event
 from converters.evaluators.spl_expr import Expr, ExprBuilder, require_where_result
 from converters.evaluators.spl_functions import make_call
 from converters.evaluators.spl_regex import compile_pcre, unescape_spl
-from converters.evaluators.spl_search import SearchBuilder, SearchNode, field_values
+from converters.evaluators.spl_search import (
+    EMPTY_VALUE_READING,
+    EmptyValueError,
+    SearchBuilder,
+    SearchNode,
+    field_values,
+)
 
 __all__ = ["SplQuery", "parse_spl", "splunk_event"]
 
@@ -49,7 +55,7 @@ def _parser() -> Lark:
 
 
 class Command:
-    """One command of the pipeline; apply() returns the event to pass on, or None."""
+    """One command of the pipeline. apply() returns the event to pass on, or None."""
 
     def apply(self, event: Row) -> Row | None:
         raise NotImplementedError
@@ -68,7 +74,7 @@ class EvalCommand(Command):
     assignments: tuple[tuple[str, Expr], ...]
 
     def apply(self, event: Row) -> Row | None:
-        # Assignments run left to right, and each sees the fields set before it.
+        # Assignments run left to right, and each one reads the fields that earlier ones set.
         for field, expression in self.assignments:
             stored = values.stored_value(expression.evaluate(event), field)
             if stored is None:
@@ -97,7 +103,7 @@ class TableCommand(Command):
 
 @dataclass(frozen=True)
 class RegexCommand(Command):
-    """``regex field="pcre"`` keeps events whose field matches; ``!=`` keeps the others."""
+    """``regex field="pcre"``, which keeps events whose field matches (``!=`` keeps the others)."""
 
     field: str
     negated: bool
@@ -108,7 +114,7 @@ class RegexCommand(Command):
         if found is None:
             if self.negated:
                 # NOTE: the regex reference does not say whether field!="..." keeps an
-                # event without the field, so the evaluator refuses to guess.
+                # event without the field, so the evaluator raises instead of guessing.
                 raise UnsupportedQueryError(
                     f"regex {self.field}!=...: the event has no field {self.field!r}, and "
                     "Splunk does not document whether != keeps such events; add "
@@ -132,27 +138,45 @@ class SplQuery:
         self.commands = commands
 
     def evaluate(self, event: Event) -> dict[str, str | list[str]] | None:
-        """Run the query on one event; return the output row, or None when it is filtered out."""
-        row: Row | None = {
+        """Run the query on one event and return the output row, or None when it is filtered out."""
+        row: Row = {
             name: list(value) if isinstance(value, (list, tuple)) else value
             for name, value in event.items()
         }
         for command in self.commands:
-            row = command.apply(row)
-            if row is None:
+            passed = command.apply(row)
+            if passed is None:
                 return None
+            row = passed
         return row
 
     def matches(self, event: Event) -> bool:
-        """Return whether the event passes every filter of the query."""
-        return self.evaluate(event) is not None
+        """Return whether the event passes every filter of the query.
+
+        When a search term meets an empty field value, whose meaning Splunk leaves
+        undefined, the query runs once with empty values read as absent and once with
+        them read as values; the verdict counts only when both runs agree.
+        """
+        try:
+            return self.evaluate(event) is not None
+        except EmptyValueError:
+            verdicts = set()
+            for reading in ("absent", "value"):
+                token = EMPTY_VALUE_READING.set(reading)
+                try:
+                    verdicts.add(self.evaluate(event) is not None)
+                finally:
+                    EMPTY_VALUE_READING.reset(token)
+            if len(verdicts) > 1:
+                raise
+            return verdicts.pop()
 
     def __repr__(self) -> str:
         return f"SplQuery({self.text!r})"
 
 
 def parse_spl(query: str) -> SplQuery:
-    """Parse an SPL query; raise EvaluatorError on invalid syntax, UnsupportedQueryError on the rest."""
+    """Parse an SPL query, raising EvaluatorError on invalid syntax and UnsupportedQueryError on unsupported SPL."""
     segments = split_pipeline(query)
     names = [_command_name(segment) for segment in segments[1:]]
     for name in names:
@@ -161,7 +185,7 @@ def parse_spl(query: str) -> SplQuery:
                 f"SPL command | {name} is not supported by the offline SPL evaluator; "
                 f"supported: {', '.join(sorted(_COMMAND_PARSERS))}"
             )
-    base = _LEADING_SEARCH.sub("", segments[0], count=1)
+    base = _strip_match(_LEADING_SEARCH, segments[0])
     if not base.strip():
         raise EvaluatorError(
             f"the query {query!r} has an empty base search; start it with search terms such "
@@ -169,7 +193,7 @@ def parse_spl(query: str) -> SplQuery:
         )
     commands: list[Command] = [SearchCommand(_parse_search(base))]
     for name, segment in zip(names, segments[1:]):
-        arguments = _COMMAND_NAME.sub("", segment, count=1)
+        arguments = _strip_match(_COMMAND_NAME, segment)
         commands.append(_COMMAND_PARSERS[name](arguments))
     return SplQuery(query, tuple(commands))
 
@@ -204,12 +228,16 @@ def split_pipeline(query: str) -> list[str]:
     return segments
 
 
+def _strip_match(prefix: re.Pattern[str], text: str) -> str:
+    """Remove the prefix pattern from the start of the text, if it matches there."""
+    found = prefix.match(text)
+    return text[found.end() :] if found else text
+
+
 def _command_name(segment: str) -> str:
     found = _COMMAND_NAME.match(segment)
     if found is None:
-        raise EvaluatorError(
-            f"a pipe must be followed by a command name, got {segment.strip()!r}"
-        )
+        raise EvaluatorError(f"a pipe must be followed by a command name, got {segment.strip()!r}")
     return found.group(1)
 
 
@@ -218,9 +246,11 @@ def _parse(text: str, start: str) -> Tree:
         return _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         context = exc.get_context(text).rstrip()
+        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+        hint = f" Expected one of: {', '.join(sorted(expected))}." if expected else ""
         raise EvaluatorError(
-            f"invalid SPL in {start.replace('_', ' ')} at line {exc.line}, column "
-            f"{exc.column}:\n{context}"
+            f"invalid SPL in the {start.split('_')[0]} command at line {exc.line}, column "
+            f"{exc.column}:{hint}\n{context}"
         ) from exc
 
 
@@ -280,7 +310,7 @@ def _parse_regex(text: str) -> Command:
     if tree.data == "regex_raw":
         raise UnsupportedQueryError(
             "| regex without a field matches the raw event text (_raw), which the offline "
-            "SPL evaluator does not model; write | regex field=\"...\""
+            'SPL evaluator does not model; write | regex field="..."'
         )
     field, operator, quoted = (str(child) for child in tree.children)
     # The search language unescapes \" and \\ before PCRE sees the pattern ("SPL and

@@ -8,17 +8,19 @@ from typing import Any
 
 from converters.errors import EventsError
 
-# What the Splunk Add-on for AWS puts in a missing errorCode of sourcetype aws:cloudtrail
-# at search time, so that successful calls can be searched as errorCode=success.
+# Value that the Splunk Add-on for AWS gives a missing errorCode of sourcetype
+# aws:cloudtrail at search time, so that successful calls match errorCode=success.
 ADD_ON_ERROR_CODE_DEFAULT = "success"
 
 # Splunk's JSON extraction (KV_MODE=json, spath) shows JSON null as the text "null".
-# NOTE: observed behaviour of Splunk's JSON extraction; the spath and props.conf pages
-# do not state it.
+# NOTE: this is observed behaviour of Splunk's JSON extraction. The spath and props.conf
+# pages do not state it.
 JSON_NULL_TEXT = "null"
 
 
-def splunk_event(record: Mapping[str, Any], *, add_on_fields: bool = True) -> dict[str, str | list[str]]:
+def splunk_event(
+    record: Mapping[str, Any], *, add_on_fields: bool = True
+) -> dict[str, str | list[str]]:
     """Flatten a raw CloudTrail record into the fields Splunk extracts from it at search time.
 
     Nested objects join their keys with "." and arrays append "{}" to the name

@@ -101,7 +101,7 @@ class Not(Expr):
 
 @dataclass(frozen=True)
 class Concat(Expr):
-    """The "." operator: concatenates values as text; null when any operand is null."""
+    """The "." operator, which concatenates values as text and is null when any operand is null."""
 
     operands: tuple[Expr, ...]
 
@@ -120,7 +120,7 @@ class Concat(Expr):
 
 @dataclass(frozen=True)
 class Call(Expr):
-    """A call of an eval function; ``impl`` receives the argument nodes and the event."""
+    """A call of an eval function. ``impl`` receives the argument nodes and the event."""
 
     name: str
     arguments: tuple[Expr, ...]
@@ -169,7 +169,7 @@ class ExprBuilder(Transformer):
     def e_in_op(self, *args: Expr) -> Expr:
         raise UnsupportedQueryError(
             "the IN operator and in() function of eval and where are not supported; "
-            "write field=\"a\" OR field=\"b\""
+            'write field="a" OR field="b"'
         )
 
     def e_concat_chain(self, *operands: Expr) -> Expr:
@@ -207,10 +207,10 @@ class ExprBuilder(Transformer):
 
 
 def require_where_result(value: Value) -> bool:
-    """Return whether where keeps an event: only for true, never for false or null."""
+    """Return whether where keeps an event, which it does only for true (not for false or null)."""
     if value is None or isinstance(value, bool):
         return value is True
     raise EvaluatorError(
         f"the where expression returned {value!r}, not a Boolean; where needs a condition "
-        "such as field=\"value\""
+        'such as field="value"'
     )

@@ -44,6 +44,8 @@ def make_call(name: str, arguments: tuple[Expr, ...]) -> Expr:
     if count < signature.min_args or too_many:
         expected = _arity_text(signature)
         raise EvaluatorError(f"{name}() takes {expected} argument(s), got {count}")
+    if name == "case" and count % 2:
+        raise EvaluatorError(f"case() takes condition/value pairs, got an odd number ({count})")
     if name == "mvfilter":
         _check_mvfilter(arguments[0])
     return Call(name, arguments, signature.impl)
@@ -89,8 +91,6 @@ def _if(arguments: tuple[Expr, ...], event: Event) -> Value:
 
 
 def _case(arguments: tuple[Expr, ...], event: Event) -> Value:
-    if len(arguments) % 2:
-        raise EvaluatorError("case() takes condition/value pairs, got an odd number of arguments")
     for condition, result in zip(arguments[::2], arguments[1::2]):
         if values.require_boolean(condition.evaluate(event), "case()") is True:
             return result.evaluate(event)
@@ -156,7 +156,9 @@ def _replacement_parts(replacement: str) -> list[str | int]:
 
 
 def _expand(template: list[str | int], found: re.Match[str]) -> str:
-    return "".join(part if isinstance(part, str) else (found.group(part) or "") for part in template)
+    return "".join(
+        part if isinstance(part, str) else (found.group(part) or "") for part in template
+    )
 
 
 def _like(arguments: tuple[Expr, ...], event: Event) -> Value:
@@ -199,7 +201,9 @@ def _case_mapper(function: str, convert: Callable[[str], str]) -> Impl:
     # lower() and upper() accept multivalue fields and convert every value.
     def impl(arguments: tuple[Expr, ...], event: Event) -> Value:
         value = arguments[0].evaluate(event)
-        converted = [convert(values.to_text(item, f"{function}()")) for item in values.as_values(value)]
+        converted = [
+            convert(values.to_text(item, f"{function}()")) for item in values.as_values(value)
+        ]
         return values.multivalue(converted)
 
     return impl
@@ -295,14 +299,14 @@ def _mvappend(arguments: tuple[Expr, ...], event: Event) -> Value:
 def _mvfilter(arguments: tuple[Expr, ...], event: Event) -> Value:
     predicate = arguments[0]
     field = next(iter(predicate.field_refs()))
-    kept = []
+    matching_values = []
     for item in values.as_values(values.read_field(event, field)):
         # The predicate sees one value of the field at a time.
         single_value_event = {**event, field: str(item)}
         verdict = values.require_boolean(predicate.evaluate(single_value_event), "mvfilter()")
         if verdict is True:
-            kept.append(FieldText(item))
-    return values.multivalue(kept)
+            matching_values.append(FieldText(item))
+    return values.multivalue(matching_values)
 
 
 def _check_mvfilter(predicate: Expr) -> None:

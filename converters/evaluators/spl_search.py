@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Literal
 
 from lark import Token, Transformer, v_args
 
@@ -21,12 +23,22 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.{}]*")
 # searches ("Index expression options" and "Time options" of the search command).
 _SEARCH_MODIFIERS = frozenset(
     {
-        "earliest", "latest", "starttime", "endtime", "timeformat", "eventtype",
-        "eventtypetag", "hosttag", "tag", "savedsearch", "savedsplunk", "splunk_server",
+        "earliest",
+        "latest",
+        "starttime",
+        "endtime",
+        "timeformat",
+        "eventtype",
+        "eventtypetag",
+        "hosttag",
+        "tag",
+        "savedsearch",
+        "savedsplunk",
+        "splunk_server",
     }
 )
 
-# Unquoted values that Splunk reads as operators; the search reference says to quote them.
+# Unquoted values that Splunk reads as operators. The search reference requires quotes for them.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "IN", "XOR"})
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -75,7 +87,11 @@ class Negation(SearchNode):
 
 @dataclass(frozen=True)
 class WildcardValue:
-    """A search value: compared case-insensitively with the whole field value."""
+    """A search value, compared case-insensitively with the whole field value.
+
+    Searches are case-insensitive unless CASE() is used ("Use CASE() and TERM() to match
+    phrases", Search Manual 10.0).
+    """
 
     text: str
     pattern: re.Pattern[str]
@@ -139,6 +155,18 @@ class FieldIn(SearchNode):
         return any(pattern.matches(value) for pattern in self.values for value in values)
 
 
+class EmptyValueError(UnsupportedQueryError):
+    """A search term meets a field whose value is the empty string."""
+
+
+# How search terms read an empty field value. Splunk does not document whether
+# `field=*` or `field=""` match "", so the default is to raise; SplQuery.matches runs
+# the query under both readings and keeps the verdict only when they agree.
+EMPTY_VALUE_READING: ContextVar[Literal["raise", "absent", "value"]] = ContextVar(
+    "EMPTY_VALUE_READING", default="raise"
+)
+
+
 def field_values(event: Event, field: str) -> list[str] | None:
     """Return the values of a field for search matching, or None when it is absent."""
     raw = event.get(field)
@@ -148,13 +176,17 @@ def field_values(event: Event, field: str) -> list[str] | None:
     if not values:
         return None
     if "" in values:
-        # NOTE: the search command's handling of empty field values (field=* and
-        # field="" against "") is not documented, so the evaluator refuses to guess.
-        raise UnsupportedQueryError(
-            f"field {field!r} has an empty value in this event, and Splunk does not "
-            "document whether search terms such as field=* or field=\"\" match it; "
-            "test this case with a where command instead"
-        )
+        reading = EMPTY_VALUE_READING.get()
+        if reading == "raise":
+            raise EmptyValueError(
+                f"field {field!r} has an empty value in this event, and Splunk does not "
+                'document whether search terms such as field=* or field="" match it; '
+                "write the query so that both readings give the same verdict, or test "
+                "this case with a where command"
+            )
+        if reading == "absent":
+            values = [value for value in values if value != ""]
+            return values or None
     return values
 
 
@@ -248,7 +280,7 @@ def _value_text(token: Token) -> str:
         text = unescape_spl(raw[1:-1])
     elif raw in _OPERATOR_WORDS:
         raise EvaluatorError(
-            f"the value {raw} is an SPL operator; quote it (\"{raw}\") to search for the word"
+            f'the value {raw} is an SPL operator; quote it ("{raw}") to search for the word'
         )
     else:
         text = unescape_spl(raw)

@@ -1,9 +1,9 @@
 """Runtime values of eval expressions and the rules for comparing and combining them.
 
-An eval value is one of: None (null), bool, int or float (a number), str (a string
-literal or a string computed by a function), FieldText (the text of a field value,
-which Splunk reads as a number when it looks like one) or a tuple of two or more
-strings (a multivalue). Sources: the eval command's "Operators" section
+An eval value is one of these types. None is null, bool a Boolean, and int or float a
+number. str is a string literal or a string computed by a function. FieldText is the
+text of a field value, which Splunk reads as a number when it looks like one. A tuple
+of two or more strings is a multivalue. Sources: the eval command's "Operators" section
 (https://help.splunk.com/en/splunk-enterprise/spl-search-reference/10.0/search-commands/eval).
 """
 
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Union
 
 from converters.errors import EvaluatorError, UnsupportedQueryError
 
 
 class FieldText(str):
-    """The text of a field value; it compares as a number when it looks like one."""
+    """The text of a field value, which compares as a number when it looks like one."""
 
 
-Value = Union[None, bool, int, float, str, tuple]
+Value = None | bool | int | float | str | tuple
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -35,8 +34,8 @@ def read_field(event: Mapping[str, object], name: str) -> Value:
     if isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw):
         return multivalue(FieldText(item) for item in raw)
     raise EvaluatorError(
-        f"field {name!r} holds {type(raw).__name__} {raw!r}; event values must be strings or "
-        "lists of strings, so build events with splunk_event()"
+        f"invalid value for field {name!r}: {type(raw).__name__} {raw!r}. Event values must be "
+        "strings or lists of strings, so build events with splunk_event()"
     )
 
 
@@ -91,7 +90,11 @@ def number_of(value: Value) -> float | int | None:
 
 
 def compare(operator: str, left: Value, right: Value) -> bool | None:
-    """Compare two values with an eval operator; null when either side is null."""
+    """Compare two values with an eval operator, returning null when either side is null.
+
+    NOTE: null propagation is observed Splunk behaviour, which the Search Reference
+    does not state for each operator.
+    """
     if left is None or right is None:
         return None
     for side in (left, right):
@@ -107,12 +110,19 @@ def compare(operator: str, left: Value, right: Value) -> bool | None:
     left_number, right_number = number_of(left), number_of(right)
     if left_number is not None and right_number is not None:
         return _apply(operator, left_number, right_number)
-    if left_number is None and right_number is None:
-        # String comparison is case-sensitive; code point order equals UTF-8 byte order.
+    if isinstance(left, (int, float)) or isinstance(right, (int, float)):
+        raise UnsupportedQueryError(
+            f"comparison {left!r} {operator} {right!r} mixes a number and a string; the eval "
+            "operators accept two numbers or two strings, so write both sides the same way"
+        )
+    if operator in ("=", "==", "!=") or (left_number is None and right_number is None):
+        # Two strings compare case-sensitively. A numeric field value equals a quoted
+        # string with the same text, as in the Search Reference example
+        # where status in("400", "401"). Code point order equals UTF-8 byte order.
         return _apply(operator, str(left), str(right))
     raise UnsupportedQueryError(
-        f"comparison {left!r} {operator} {right!r} mixes a number and a string; the eval "
-        "operators accept two numbers or two strings, so write both sides the same way"
+        f"comparison {left!r} {operator} {right!r} orders a numeric field value against a "
+        "quoted string, which Splunk does not document; compare with a number literal"
     )
 
 
@@ -135,8 +145,7 @@ def require_boolean(value: Value, context: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise EvaluatorError(
-        f"{context} needs a Boolean, got {value!r}; compare the value (x=\"...\") or use "
-        "isnotnull(x)"
+        f'{context} needs a Boolean, got {value!r}; compare the value (x="...") or use isnotnull(x)'
     )
 
 
@@ -159,7 +168,7 @@ def logical_or(left: bool | None, right: bool | None) -> bool | None:
 
 
 def logical_xor(left: bool | None, right: bool | None) -> bool | None:
-    """XOR of two Booleans; null when either side is null."""
+    """Return the XOR of two Booleans, or null when either side is null."""
     if left is None or right is None:
         return None
     return left != right
@@ -171,7 +180,7 @@ def stored_value(value: Value, field: str) -> str | list[str] | None:
         # "The result of an eval expression cannot be a Boolean" (eval command).
         raise EvaluatorError(
             f"eval {field}=...: the result is a Boolean, which eval cannot store; "
-            "wrap the condition in if(condition, \"true\", \"false\")"
+            'wrap the condition in if(condition, "true", "false")'
         )
     if value is None:
         return None
