@@ -5,7 +5,7 @@ The integration's ingest pipeline renames CloudTrail fields to ECS and integrati
 strings in Java ``Map.toString()`` form, ``{key=value, other=value}`` with keys in no fixed
 order, plus a ``flattened`` copy that ES|QL cannot read. A rule field
 ``requestParameters.<key>`` therefore becomes a column that the ES|QL query extracts from the
-string with GROK (extracted_column, grok_command).
+string with GROK (extracted_column, grok_command), which finds keys only at the top level.
 """
 
 from __future__ import annotations
@@ -103,13 +103,39 @@ def ecs_field(raw_field: str) -> str:
     )
 
 
-def grok_command(column: ExtractedColumn) -> str:
-    """Return the GROK command that extracts one key's value from its map string.
+# Nesting levels of [...] and {...} that the GROK pattern can skip before a top-level key.
+# The deepest value in the integration's RDS pipeline examples nests 4 levels
+# (dBSubnetGroup.subnets[].subnetAvailabilityZone.name). NOTE: a key that comes after a
+# deeper value, or after a value with an unbalanced bracket in its text, is not found.
+MAX_NESTING = 6
 
-    The key must follow ``{`` or ``, `` (the separator Map.toString writes), so a key name
-    that ends another key, or appears inside a value, does not match. The value runs to the
-    next ``,`` or ``}``. A missing key leaves the column null. Character classes stand in
-    for escaped braces, so the pattern needs no backslashes inside the ES|QL string.
+
+def _nested_value_pattern(depth: int) -> str:
+    plain = r"[^\[\]{}]"
+    group = rf"[\[{{]{plain}*[\]}}]"
+    for _ in range(depth - 1):
+        group = rf"[\[{{](?:{plain}|{group})*[\]}}]"
+    return rf"(?:{plain}|{group})"
+
+
+def grok_pattern(column: ExtractedColumn) -> str:
+    """Return the GROK pattern (Oniguruma syntax) that extracts one top-level key's value.
+
+    From the opening brace, the pattern skips plain text and whole bracketed values, so it
+    finds the key only at the top level, after ``{`` or ``, `` (Map.toString's separator).
+    A key that ends another key, a key of a nested map, or a key inside a value does not
+    match. The value runs to the next ``,`` or ``}``, so only scalar values extract whole.
+    A missing key leaves the column null.
     """
-    pattern = f"(?:[{{]|, ){column.key}=%{{DATA:{column.column}}}[,}}]"
-    return f'| grok {column.source.string_field} "{pattern}"'
+    skip = _nested_value_pattern(MAX_NESTING)
+    return rf"^[{{](?:{skip}*?, )?{column.key}=%{{DATA:{column.column}}}[,}}]"
+
+
+def esql_string(text: str) -> str:
+    """Quote text as an ES|QL string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def grok_command(column: ExtractedColumn) -> str:
+    """Return the GROK command that extracts one key's value from its map string."""
+    return f"| grok {column.source.string_field} {esql_string(grok_pattern(column))}"

@@ -209,11 +209,10 @@ def test_ecs_request_parameter_extracted_by_grok():
         requestParameters.dBSnapshotIdentifier: orders
     condition: selection
 """, ecs=True)
-    assert query == ECS_FROM + (
-        '| grok aws.cloudtrail.request_parameters '
-        '"(?:[{]|, )dBSnapshotIdentifier=%{DATA:request_parameters.dBSnapshotIdentifier}[,}]"\n'
-        '| where to_lower(request_parameters.dBSnapshotIdentifier)=="orders"'
-    )
+    grok = grok_command(extracted_column("requestParameters.dBSnapshotIdentifier"))
+    assert query == ECS_FROM + grok + '\n| where to_lower(request_parameters.dBSnapshotIdentifier)=="orders"'
+    assert grok.startswith('| grok aws.cloudtrail.request_parameters "^[{](?:(?:[^\\\\[\\\\]{}]|')
+    assert grok.endswith(', )?dBSnapshotIdentifier=%{DATA:request_parameters.dBSnapshotIdentifier}[,}]"')
 
 
 def test_ecs_region_comparison_extracts_candidates():
