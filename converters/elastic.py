@@ -179,10 +179,12 @@ def investigation_guide(source: DataSource, index: str) -> str:
     return _text(
         "investigation-guide.md",
         index=index,
+        event_time=field("eventTime"),
         region=field("awsRegion"),
         user_arn=field("userIdentity.arn"),
         event_action=field("eventName"),
-        request_parameters=field("requestParameters"),
+        # Raw records keep requestParameters as an object, which KEEP names with a wildcard.
+        request_parameters=field("requestParameters") if source.key == "ecs" else "requestParameters.*",
         source_address=field("sourceIPAddress"),
         user_agent=field("userAgent"),
     )

@@ -21,6 +21,7 @@ ECS_FIELDS: dict[str, str] = {
     "eventSource": "event.provider",
     "eventName": "event.action",
     "eventID": "event.id",
+    "eventTime": "@timestamp",
     "awsRegion": "cloud.region",
     "errorCode": "aws.cloudtrail.error_code",
     "errorMessage": "aws.cloudtrail.error_message",

@@ -20,10 +20,12 @@ from converters.elastic import (
     rule_id,
     rules_ndjson,
 )
+from converters.ecs import to_ecs
 from converters.errors import ConversionError
+from converters.evaluators.esql import parse_esql
 from converters.rules import LoadedRule
 
-from .conftest import ROOT
+from .conftest import ROOT, load_cases
 
 SCHEMA_DIR = ROOT / "tests" / "data" / "kibana-rule-schemas"
 SCHEMAS = sorted(SCHEMA_DIR.glob("*.esql.json"))
@@ -194,3 +196,16 @@ def test_unknown_output_format_raises(project_rule: LoadedRule):
 
 def test_esql_output_format_accepted(project_rule: LoadedRule):
     assert check_output_format("ESQL", [project_rule]) is None
+
+
+@pytest.mark.parametrize("source", SOURCE_IDS)
+def test_investigation_guide_query_runs(source: str, kibana_rules: dict[str, dict[str, Any]]):
+    note = kibana_rules[source]["note"]
+    block = note.split("```\n", 2)[1].split("```")[0]
+    caller = "arn:aws:iam::123456789012:user/contractor"
+    query = parse_esql(" ".join(block.replace("<caller ARN>", caller).split()))
+    shape = to_ecs if source == "ecs" else dict
+    records = [case.record for case in load_cases()]
+    rows = query.rows([shape(record) for record in records])
+    expected = [r for r in records if r["userIdentity"]["arn"] == caller and r["eventName"].startswith("Copy")]
+    assert len(rows) == len(expected) >= 1
