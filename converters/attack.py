@@ -1,8 +1,8 @@
 """Offline ATT&CK names for the threat mapping of SIEM rules, built from Sigma ``attack.*`` tags.
 
-pySigma's own ATT&CK data downloads MITRE's catalogue at run time; conversion here must work
-offline, so the few tactics and techniques the project's rules use are listed below
-(names and ids from MITRE ATT&CK Enterprise v17).
+pySigma's own ATT&CK data downloads MITRE's catalogue at run time, but conversion here must
+work offline. So the few tactics and techniques the project's rules use are listed below,
+with names and ids from MITRE ATT&CK Enterprise.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ DATA_DIR = "data/elastic"
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where a Kibana rule reads CloudTrail from, and how fields are named there."""
+    """A CloudTrail data source in Elasticsearch: its index, pipeline, field names and schedule."""
 
     key: str
     label: str

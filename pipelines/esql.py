@@ -83,7 +83,7 @@ def _candidate_expression(column: str, kind: str) -> str:
 def region_eval_commands(field_name: Callable[[str], str] = lambda name: name) -> str:
     """Return the ES|QL EVAL commands that define the derived region fields.
 
-    field_name maps a raw CloudTrail field to the column that holds it in the target data.
+    field_name maps a raw CloudTrail field to its column in the target data.
     """
     names = [f"rds_region_{i}" for i in range(1, len(SOURCE_REGION_CANDIDATES) + 1)]
     destination = quote_field(field_name(DESTINATION_REGION_FIELD))

@@ -4,7 +4,7 @@ pySigma-backend-elasticsearch 2.1.1 emits ``field=="value"`` for Sigma strings, 
 ``==`` is case-sensitive while Sigma strings match case-insensitively, and an ES|QL
 comparison with a missing field is null, so ``not field=="value"`` drops the row where
 Sigma's ``not`` matches it. The transformations here rewrite detection items before the
-backend sees them; the ES|QL postprocessing step finishes the job on the query text.
+backend converts them. The ES|QL postprocessing step then rewrites the query text.
 """
 
 from __future__ import annotations
