@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     elastic = commands.add_parser("elastic", help="print ES|QL and write the queries and Kibana rules")
     _add_rule_option(elastic)
-    elastic.add_argument("--index", default="", help="index pattern of raw CloudTrail JSON (default: %s)" % DATA_SOURCES["raw"].default_index)
-    elastic.add_argument("--ecs-index", default="", help="index pattern of the Elastic AWS integration (default: %s)" % DATA_SOURCES["ecs"].default_index)
+    elastic.add_argument("--index", default="", help=f"index pattern of raw CloudTrail JSON (default: {DATA_SOURCES['raw'].default_index})")
+    elastic.add_argument("--ecs-index", default="", help=f"index pattern of the Elastic AWS integration (default: {DATA_SOURCES['ecs'].default_index})")
     elastic.add_argument("--format", default="esql", help="query language: esql (Lucene, KQL and EQL cannot compare two fields)")
     elastic.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     elastic.set_defaults(handler=cmd_elastic)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sigma.rule import SigmaRuleTag
 
 from converters.attack import Technique, rule_techniques
 from converters.errors import ConversionError
 from converters.rules import LoadedRule
-from sigma.rule import SigmaRuleTag
 
 
 def with_tags(loaded: LoadedRule, *tags: str):

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from converters.ecs import to_ecs
 from converters.elastic import (
     DATA_SOURCES,
     SUPPRESSION_MINUTES,
@@ -20,7 +21,6 @@ from converters.elastic import (
     rule_id,
     rules_ndjson,
 )
-from converters.ecs import to_ecs
 from converters.errors import ConversionError
 from converters.evaluators.esql import parse_esql
 from converters.rules import LoadedRule
