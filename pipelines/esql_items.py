@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sigma.conditions import ConditionAND, ConditionNOT
+from sigma.conditions import (
+    ConditionAND,
+    ConditionIdentifier,
+    ConditionItem,
+    ConditionNOT,
+    ConditionSelector,
+)
 from sigma.correlations import SigmaCorrelationRule
 from sigma.processing.transformations.base import (
     DetectionItemTransformation,
     PreprocessingTransformation,
 )
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaDetections, SigmaRule
 from sigma.types import (
     SigmaCasedString,
     SigmaExists,
@@ -136,6 +142,22 @@ def _guarded(item: SigmaDetectionItem) -> SigmaDetection:
     return SigmaDetection([*guards, item], item_linking=ConditionAND)
 
 
+def _negated_identifiers(node: object, detections: SigmaDetections, negated: bool) -> set[str]:
+    """Name the detections that the unprocessed condition references below a NOT."""
+    if isinstance(node, ConditionIdentifier):
+        return {node.identifier} if negated else set()
+    if isinstance(node, ConditionSelector):
+        references = node.resolve_referenced_detections(detections)
+        return {ref.identifier for ref in references} if negated else set()
+    if not isinstance(node, ConditionItem):
+        return set()
+    below_not = negated or isinstance(node, ConditionNOT)
+    names: set[str] = set()
+    for arg in node.args:
+        names |= _negated_identifiers(arg, detections, below_not)
+    return names
+
+
 @dataclass
 class NegatedNullGuardTransformation(PreprocessingTransformation):
     """AND an existence test to every comparison in a negated detection.
@@ -144,19 +166,19 @@ class NegatedNullGuardTransformation(PreprocessingTransformation):
     missing, but in Sigma the negated selection matches. With the guard the negated part
     reads ``not (field is not null and field == "v")``, which is true for a missing field.
     Comparisons outside a negation need no guard: a null there drops the row, as Sigma
-    does.
+    does. A detection referenced both inside and outside a NOT is guarded everywhere,
+    which is harmless outside the NOT because false and null both drop the row there.
     """
 
     def apply(self, rule: SigmaRule | SigmaCorrelationRule) -> None:
         super().apply(rule)
         if not isinstance(rule, SigmaRule):
             return
-        # Parsing the condition links each named detection to its place in the condition.
+        negated: set[str] = set()
         for condition in rule.detection.parsed_condition:
-            condition.parsed  # noqa: B018 - parsed for its side effect
-        for detection in rule.detection.detections.values():
-            if detection.parent_condition_chain_contains(ConditionNOT):
-                self._guard(detection)
+            negated |= _negated_identifiers(condition.parse(False), rule.detection, False)
+        for name in sorted(negated):
+            self._guard(rule.detection.detections[name])
 
     def _guard(self, detection: SigmaDetection) -> None:
         for index, item in enumerate(detection.detection_items):

@@ -17,6 +17,7 @@ from converters.elastic import (
     SUPPRESSION_MINUTES,
     check_output_format,
     convert_esql,
+    investigation_fields,
     kibana_rule,
     rule_id,
     rules_ndjson,
@@ -209,3 +210,10 @@ def test_investigation_guide_query_runs(source: str, kibana_rules: dict[str, dic
     rows = query.rows([shape(record) for record in records])
     expected = [r for r in records if r["userIdentity"]["arn"] == caller and r["eventName"].startswith("Copy")]
     assert len(rows) == len(expected) >= 1
+
+
+def test_investigation_fields_unknown_ecs_field_raises(project_rule: LoadedRule):
+    rule = project_rule.fresh()
+    rule.fields = ["eventName", "tlsDetails.tlsVersion"]
+    with pytest.raises(ConversionError, match="Elastic AWS integration: 'tlsDetails.tlsVersion' has no known field"):
+        investigation_fields(rule, DATA_SOURCES["ecs"])

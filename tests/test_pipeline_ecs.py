@@ -206,3 +206,15 @@ def test_region_fields_derived(case: str, source: str, destination: str, ecs: bo
     document = to_ecs(CASES[case]) if ecs else CASES[case]
     rows = parse_esql(query + " | keep rds_source_region, rds_destination_region").rows([document])
     assert rows == [{"rds_source_region": source, "rds_destination_region": destination}]
+
+
+@pytest.mark.parametrize("ecs", [False, True], ids=["raw", "ecs"])
+def test_negated_selector_matches_missing_field(ecs: bool):
+    detection = """
+    selection:
+        eventName: CopyDBSnapshot
+    filter_main_backup:
+        userIdentity.invokedBy: backup.amazonaws.com
+    condition: selection and not 1 of filter_main_*
+"""
+    assert run(detection, CASES["db snapshot cross-region, ARN is the only hint"], ecs) is True

@@ -261,3 +261,28 @@ def test_ecs_field_map_covers_rule_fields():
 )
 def test_esql_quote_field(name: str, quoted: str):
     assert quote_field(name) == quoted
+
+
+def test_esql_detection_negated_once_guarded_everywhere():
+    query = convert("""
+    filter:
+        userAgent: x
+    condition: not filter and filter
+""")
+    assert query == RAW_FROM + (
+        '| where not (userAgent is not null and to_lower(userAgent)=="x") and '
+        'userAgent is not null and to_lower(userAgent)=="x"'
+    )
+
+
+def test_esql_negated_selector_guarded():
+    query = convert("""
+    selection:
+        eventName: CopyDBSnapshot
+    filter_main_backup:
+        userIdentity.invokedBy: backup.amazonaws.com
+    condition: selection and not 1 of filter_main_*
+""")
+    assert query.endswith(
+        'and not (userIdentity.invokedBy is not null and to_lower(userIdentity.invokedBy)=="backup.amazonaws.com")'
+    )
