@@ -57,7 +57,7 @@ install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma co
 splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
-elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and $(OUT)/elastic/kibana-rules.ndjson
+elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and out/elastic/kibana-rules.ndjson
 	@$(CLI) elastic $(RULE_ARGS) --index "$(INDEX)" --ecs-index "$(ECS_INDEX)" --format "$(FORMAT)" --out "$(OUT)"
 
 verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
