@@ -25,6 +25,7 @@ from sigma.rule import SigmaRule
 from sigma.types import SigmaFieldReference
 
 from .attack import rule_techniques
+from .elastic_mapping import RAW_TIMESTAMP_FIELD
 from .errors import ConversionError
 from .rules import LoadedRule
 
@@ -84,7 +85,7 @@ DATA_SOURCES: dict[str, DataSource] = {
         field_name=lambda name: name,
         # Raw records carry no ingest time, so the window is on eventTime and long enough
         # for CloudTrail's delivery delay (typically about 5 minutes, not guaranteed).
-        timestamp_field="eventTime",
+        timestamp_field=RAW_TIMESTAMP_FIELD,
         interval="5m",
         lookback="now-30m",
         setup_template="setup-raw.md",

@@ -21,7 +21,11 @@ def test_elastic_writes_queries_and_ndjson(tmp_path: Path):
     result = run("elastic", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "elastic"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*QUERY_FILES, "kibana-rules.ndjson"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*QUERY_FILES, "kibana-rules.ndjson", "cloudtrail-raw-component-template.json"]
+    )
+    template = json.loads((folder / "cloudtrail-raw-component-template.json").read_text())
+    assert template["template"]["mappings"]["properties"]["eventTime"] == {"type": "date"}
     rules = [json.loads(line) for line in (folder / "kibana-rules.ndjson").read_text().splitlines()]
     assert [rule["type"] for rule in rules] == ["esql", "esql"]
     queries = {name: (folder / name).read_text().rstrip("\n") for name in QUERY_FILES}
