@@ -46,13 +46,13 @@ OUTPUT_FORMAT = "esql"
 SUPPRESSION_MINUTES = 60
 MAX_SIGNALS = 100
 RULE_VERSION = 1
+# Tags in Elastic's prebuilt-rule style; each mapped tactic adds "Tactic: <name>".
 TAGS = [
     "Domain: Cloud",
     "Data Source: AWS",
     "Data Source: Amazon Web Services",
-    "Data Source: AWS RDS",
+    "Data Source: AWS CloudTrail",
     "Use Case: Threat Detection",
-    "Tactic: Exfiltration",
     "Sigma",
 ]
 DATA_DIR = "data/elastic"
@@ -226,6 +226,8 @@ def kibana_rule(loaded: LoadedRule, source: DataSource, query: str, index: str |
     level = rule.level.name.lower() if rule.level else "medium"
     severity, risk_score = SEVERITY_RISK[level]
     index = index or source.default_index
+    threat = _threat(rule)
+    tactics = [f"Tactic: {entry['tactic']['name']}" for entry in threat]
     return {
         "rule_id": rule_id(rule, source),
         "name": f"{rule.title} ({source.label})",
@@ -237,10 +239,10 @@ def kibana_rule(loaded: LoadedRule, source: DataSource, query: str, index: str |
         "risk_score": risk_score,
         "author": [rule.author] if rule.author else [],
         "license": "Apache-2.0",
-        "tags": TAGS,
+        "tags": [*TAGS, *tactics],
         "references": list(rule.references),
         "false_positives": list(rule.falsepositives),
-        "threat": _threat(rule),
+        "threat": threat,
         "note": investigation_guide(source, index),
         "setup": _text(source.setup_template, index=index),
         "interval": source.interval,

@@ -76,7 +76,8 @@ def test_kibana_rule_core_fields(source: str, kibana_rules: dict[str, dict[str, 
     assert "metadata _id, _index, _version" in rule["query"].splitlines()[0]
     assert rule["references"][0] == "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBSnapshot.html"
     assert rule["false_positives"][1] == "Planned migrations of a database to another region"
-    assert "Tactic: Exfiltration" in rule["tags"]
+    assert rule["tags"][-1] == "Tactic: Exfiltration"
+    assert "Data Source: AWS CloudTrail" in rule["tags"]
 
 
 def test_kibana_rule_ids_stable_and_distinct(project_rule: LoadedRule):
