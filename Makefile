@@ -10,6 +10,8 @@ OUT ?= out
 RULE ?=
 INDEX ?=
 SOURCETYPE ?= aws:cloudtrail
+ECS_INDEX ?=
+FORMAT ?= esql
 EVENTS ?=
 JSON ?=
 STRICT ?=
@@ -22,11 +24,11 @@ CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
 DEPS_STAMP := $(VENV)/.deps-installed
 CODE_STAMP := $(VENV)/.code-installed
-CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name '*.yml' -o -name 'py.typed' \) 2>/dev/null)
+CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name '*.yml' -o -name '*.md' -o -name 'py.typed' \) 2>/dev/null)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk verify test clean check contribution
+.PHONY: help install splunk elastic verify test clean check contribution
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -35,6 +37,7 @@ help: ## List the targets and their options
 	@echo
 	@echo "Options: RULE=path (one other Sigma rule file; default: every rule in sigma/)"
 	@echo "         INDEX=name SOURCETYPE=name (splunk; default sourcetype aws:cloudtrail)"
+	@echo "         INDEX=pattern ECS_INDEX=pattern FORMAT=esql (elastic; INDEX is the raw CloudTrail index)"
 	@echo "         EVENTS=path JSON=1 STRICT=1 (verify)   DEBUG=1 (show tracebacks)"
 	@echo "         AS_IS=1 (check the rule files byte for byte, not as contributed)"
 
@@ -55,6 +58,9 @@ install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma co
 
 splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
+
+elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and out/elastic/kibana-rules.ndjson
+	@$(CLI) elastic $(RULE_ARGS) --index "$(INDEX)" --ecs-index "$(ECS_INDEX)" --format "$(FORMAT)" --out "$(OUT)"
 
 verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
