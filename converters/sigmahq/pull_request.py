@@ -102,6 +102,8 @@ def pull_request_text(
     results = report.stock[relative]
     example = example_event(rule, cases, results)
     falsepositives = [f"- {entry}" for entry in rule.rule.falsepositives]
+
+    # The sections of SigmaHQ's template first, then the evidence for reviewers.
     lines = [f"Pull request title: `new: {rule.rule.title}`", ""]
     lines += _section(
         "Summary of the Pull Request",
@@ -126,6 +128,7 @@ def pull_request_text(
         "The rule follows SigmaHQ's rule creation conventions: key order, title case, "
         "file name, `status: experimental`, tactic and technique tags, named filters.",
     )
+
     lines += _section("False Positives", *falsepositives)
     lines += _section(
         "Checks Run Before Submission",
