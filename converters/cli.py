@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 from pathlib import Path
+from typing import Any, NoReturn
 
+from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
+from .elastic_mapping import raw_component_template
 from .errors import ToolkitError
 from .events import EventSet, iter_events
 from .output import write_text_atomic
 from .rules import load_rules
+from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 from .targets import TARGETS
 from .verify import (
@@ -54,6 +58,30 @@ def cmd_splunk(args: argparse.Namespace) -> int:
     write_text_atomic(conf_path, savedsearches_conf(stanzas))
     print("\n\n".join(spl for _, spl in converted))
     print(f"wrote {conf_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_elastic(args: argparse.Namespace) -> int:
+    """Print the ES|QL queries of every rule; write them, the Kibana rules and the raw mappings."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    check_output_format(args.format, rules)
+    indexes = {"raw": args.index or None, "ecs": args.ecs_index or None}
+    folder = args.out / "elastic"
+    files: dict[Path, str] = {}
+    kibana_rules: dict[str, list[dict[str, Any]]] = {key: [] for key in DATA_SOURCES}
+    for loaded in rules:
+        for source in DATA_SOURCES.values():
+            query = convert_esql(loaded, source, indexes[source.key])
+            files[folder / f"{loaded.path.stem}.{source.key}.esql"] = query + "\n"
+            kibana_rules[source.key].append(kibana_rule(loaded, source, query, indexes[source.key]))
+    raw_queries = [text for path, text in files.items() if path.name.endswith(".raw.esql")]
+    template = raw_component_template(raw_queries, kibana_rules["raw"])
+    files[folder / "cloudtrail-raw-component-template.json"] = json.dumps(template, indent=2) + "\n"
+    files[folder / "kibana-rules.ndjson"] = rules_ndjson([r for group in kibana_rules.values() for r in group])
+    for path, text in files.items():
+        write_text_atomic(path, text)
+        print(f"wrote {path}", file=sys.stderr)
+    print("\n\n".join(text.rstrip("\n") for path, text in files.items() if path.suffix == ".esql"))
     return 0
 
 
@@ -101,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     splunk.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     splunk.set_defaults(handler=cmd_splunk)
 
+    elastic = commands.add_parser("elastic", help="print ES|QL and write the queries and Kibana rules")
+    _add_rule_option(elastic)
+    elastic.add_argument("--index", default="", help=f"index pattern of raw CloudTrail JSON (default: {DATA_SOURCES['raw'].default_index})")
+    elastic.add_argument("--ecs-index", default="", help=f"index pattern of the Elastic AWS integration (default: {DATA_SOURCES['ecs'].default_index})")
+    elastic.add_argument("--format", default="esql", help="query language: esql (Lucene, KQL and EQL cannot compare two fields)")
+    elastic.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    elastic.set_defaults(handler=cmd_elastic)
+
     check = commands.add_parser("verify", help="run every emitted query on CloudTrail events")
     _add_rule_option(check)
     check.add_argument(
@@ -110,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object per event and target")
     check.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
     check.set_defaults(handler=cmd_verify)
+    add_sigmahq_commands(commands)
     return parser
 
 

@@ -1,11 +1,19 @@
 """pySigma processing pipelines for AWS CloudTrail rules (installed as sigma.pipelines.cloudtrail)."""
 
+from .esql import cloudtrail_ecs_esql_pipeline, cloudtrail_esql_pipeline
 from .splunk import cloudtrail_splunk_pipeline
 
 # sigma-cli discovers pipelines through this mapping; without it, every public
 # function of the module would be offered as a pipeline.
 pipelines = {
     "cloudtrail_splunk": cloudtrail_splunk_pipeline,
+    "cloudtrail_esql": cloudtrail_esql_pipeline,
+    "cloudtrail_ecs_esql": cloudtrail_ecs_esql_pipeline,
 }
 
-__all__ = ["cloudtrail_splunk_pipeline", "pipelines"]
+__all__ = [
+    "cloudtrail_ecs_esql_pipeline",
+    "cloudtrail_esql_pipeline",
+    "cloudtrail_splunk_pipeline",
+    "pipelines",
+]
