@@ -1,6 +1,6 @@
 """Stream the JSON values of one events file, whatever its shape, without loading it whole.
 
-Shapes, told apart by the first bytes and the first object's top-level keys:
+Shapes, distinguished by the first bytes and the first object's top-level keys:
 
 - ``{"Records": [...]}`` (CloudTrail's S3 export, often one line of many megabytes) and
   ``[...]`` arrays: parsed incrementally (json_stream, on ijson), one record at a time;

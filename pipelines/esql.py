@@ -21,6 +21,11 @@ from sigma.rule import SigmaRule
 
 from .common import cloudtrail_region_items, reject_other_logsources
 from .ecs import MAP_STRING_SOURCES, ecs_field, extracted_column, grok_command
+from .esql_exact import (
+    CaseInsensitiveFieldReferenceTransformation,
+    ExactEsqlValueTransformation,
+    escape_line_breaks,
+)
 from .esql_items import (
     LOWER_FUNCTION,
     CaseInsensitiveMatchTransformation,
@@ -119,6 +124,7 @@ class InsertEsqlCommandsTransformation(QueryPostprocessingTransformation):
                 "The CloudTrail ES|QL pipelines support only the default output format (plain "
                 "ES|QL). Run 'make elastic' for Kibana detection rules."
             )
+        query = escape_line_breaks(query)
         source, separator, condition = query.partition(" | where ")
         if not separator or not source.startswith("from "):
             raise SigmaConversionError(
@@ -170,6 +176,14 @@ def _semantics_items(rename: Callable[[str], str] | None) -> list[ProcessingItem
         ProcessingItem(
             identifier="cloudtrail_esql_case_insensitive",
             transformation=CaseInsensitiveMatchTransformation(),
+        ),
+        ProcessingItem(
+            identifier="cloudtrail_esql_exact_values",
+            transformation=ExactEsqlValueTransformation(),
+        ),
+        ProcessingItem(
+            identifier="cloudtrail_esql_field_reference_case",
+            transformation=CaseInsensitiveFieldReferenceTransformation(),
         ),
     ]
     return items

@@ -363,3 +363,19 @@ def test_savedsearches_regression_trailing_backslash():
     query = TARGETS["splunk"].convert(rule)
     with pytest.raises(ConversionError, match="'description' ends with a backslash.*title or description"):
         saved_search_stanza(rule.rule, query)
+
+
+@TARGET_PARAMS
+@pytest.mark.parametrize(
+    ("values", "field_value"),
+    [(["0", "\r"], "\r"), (["0", "\r"], "0"), (["a\\*", "b?"], "bX")],
+    ids=["line-break-in-list", "plain-in-list", "star-and-wildcard"],
+)
+def test_value_list_regression_matches_reference(target: Target, values: list[str], field_value: str):
+    # Shrunk from the list property: ES|QL wrote a raw carriage return into an "in" list.
+    rule = loaded(rule_yaml({
+        "selection": {"eventSource": "rds.amazonaws.com", **value_item("", values)},
+        "condition": "selection",
+    }))
+    expected = sigma.matches_any(field_value, values)
+    check_verdict(target, rule, record(**{FIELD: field_value}), expected, values)

@@ -111,7 +111,7 @@ def test_esql_negated_fieldref_guards_both_fields():
 """)
     assert query == RAW_FROM + (
         "| where not (userIdentity.accountId is not null and recipientAccountId is not null and "
-        "userIdentity.accountId==recipientAccountId)"
+        "to_lower(userIdentity.accountId)==to_lower(recipientAccountId))"
     )
 
 
