@@ -226,7 +226,11 @@ def test_make_help_lists_targets():
 
 COMMANDS = {
     "splunk": ["splunk", "--out", "{tmp}/out"],
+    "elastic": ["elastic", "--out", "{tmp}/out"],
     "verify": ["verify"],
+    "check": ["check"],
+    "check-as-is": ["check", "--as-is"],
+    "contribution": ["contribution", "--out", "{tmp}/out"],
 }
 COMMAND_PARAMS = pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 
@@ -249,19 +253,41 @@ BAD_RULES = {
 }
 
 
-@COMMAND_PARAMS
-@pytest.mark.parametrize("case", BAD_RULES, ids=list(BAD_RULES))
-def test_command_bad_rule_one_line(tmp_path: Path, command: str, case: str):
-    content, fragment = BAD_RULES[case]
+# `check --as-is` lints the files as they are, so it reports a broken rule as findings.
+LINT_CASES = {"broken-yaml", "not-sigma", "empty", "not-mapping"}
+
+
+def write_bad_rule(tmp_path: Path, case: str) -> Path:
+    content, _ = BAD_RULES[case]
     rule = tmp_path / "rule.yml"
     if isinstance(content, bytes):
         rule.write_bytes(content)
     elif content is not None:
         rule.write_text(content)
+    return rule
+
+
+@COMMAND_PARAMS
+@pytest.mark.parametrize("case", BAD_RULES, ids=list(BAD_RULES))
+def test_command_bad_rule_one_line(tmp_path: Path, command: str, case: str):
+    if command == "check-as-is" and case in LINT_CASES:
+        pytest.skip("check --as-is reports this as findings (test_check_as_is_reports_bad_rule)")
+    rule = write_bad_rule(tmp_path, case)
     result = run(*command_args(command, tmp_path, "--rule", rule))
-    assert_one_line_error(result, "rule.yml", fragment)
+    assert_one_line_error(result, "rule.yml", BAD_RULES[case][1])
     assert result.stdout == ""
     assert_no_output_files(tmp_path)
+
+
+@pytest.mark.parametrize("case", sorted(LINT_CASES))
+def test_check_as_is_reports_bad_rule(tmp_path: Path, case: str):
+    rule = write_bad_rule(tmp_path, case)
+    result = run("check", "--as-is", "--rule", rule)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    problems = [line for line in result.stdout.splitlines() if line.startswith(str(rule))]
+    assert problems
+    assert all(line.endswith("]") for line in problems)
 
 
 @COMMAND_PARAMS
@@ -513,3 +539,27 @@ def test_make_debug_shows_traceback(tmp_path: Path):
     result = run_make("verify", f"EVENTS={tmp_path}/none", "DEBUG=1")
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_elastic_unknown_format_one_line(tmp_path: Path):
+    result = run("elastic", "--format", "bogus", "--out", tmp_path / "out")
+    assert_one_line_error(result, "Unknown Elastic output format 'bogus'", "Valid: esql")
+    assert_no_output_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["elastic", "FORMAT=lucene", "OUT={tmp}/out"], "Lucene cannot compare two fields"),
+        (["elastic", "OUT=/dev/null/out"], "cannot create the output folder"),
+        (["elastic", "INDEX=Bad Index", "OUT={tmp}/out"], "Invalid Elasticsearch index pattern 'Bad Index'"),
+        (["check", "RULE={tmp}/absent.yml"], "absent.yml: rule file not found"),
+        (["contribution", "RULE={tmp}/absent.yml", "OUT={tmp}/out"], "absent.yml: rule file not found"),
+        (["verify", "EVENTS={tmp}/absent"], "absent: events file or folder not found"),
+    ],
+    ids=["elastic-format", "elastic-out", "elastic-index", "check-rule", "contribution-rule", "verify-events"],
+)
+def test_make_target_error_one_line(tmp_path: Path, args: list[str], fragment: str):
+    result = run_make(*(arg.format(tmp=tmp_path) for arg in args))
+    assert_make_error(result, fragment)
+    assert_no_output_files(tmp_path)

@@ -18,4 +18,6 @@ class Problem:
 
     def line(self) -> str:
         """Render the problem as `file: key: message; expected: ... [check]`."""
-        return f"{self.file}: {self.key}: {self.message}; expected: {self.expected} [{self.check}]"
+        text = f"{self.file}: {self.key}: {self.message}; expected: {self.expected} [{self.check}]"
+        # Parser messages quote the offending lines, and file names may hold line breaks.
+        return " ".join(text.split())

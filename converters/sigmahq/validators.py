@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaConditionError, SigmaError
 from sigma.plugins import InstalledSigmaPlugins
@@ -209,6 +210,14 @@ def run_validators(paths: list[Path]) -> list[Problem]:
         )
     except SigmaError as error:
         return [Problem(paths[0], CHECK, "(file)", str(error), "a file pySigma can load")]
+    except yaml.YAMLError as error:
+        # pySigma lets PyYAML's errors through even with collect_errors=True.
+        problem = " ".join(str(getattr(error, "problem", None) or error).split())
+        return [Problem(paths[0], CHECK, "(file)", f"invalid YAML: {problem}", "a file pySigma can load")]
+    except (AttributeError, TypeError) as error:
+        # pySigma 1.5.1 calls .get() on each YAML document, so a list or scalar document
+        # fails with AttributeError instead of a SigmaError.
+        return [Problem(paths[0], CHECK, "(file)", f"not a Sigma rule mapping ({error})", "a file pySigma can load")]
     problems, valid = _parse_problems(collection)
     for issue in _validator().validate_rules(valid):
         problems.extend(_issue_problems(issue))
