@@ -19,13 +19,18 @@ RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
 EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
 CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
+# panther-analysis-tool pins its dependencies to ranges that clash with ours (pytest,
+# certifi, urllib3, click), so it gets a virtual environment of its own.
+PANTHER_VENV ?= .venv-panther
+PANTHER_STAMP := $(PANTHER_VENV)/.installed
+
 DEPS_STAMP := $(VENV)/.deps-installed
 CODE_STAMP := $(VENV)/.code-installed
 CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name 'py.typed' \) 2>/dev/null)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk verify test clean
+.PHONY: help install splunk panther sentinel verify test clean
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -48,17 +53,28 @@ $(CODE_STAMP): $(DEPS_STAMP) $(CODE_FILES)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	@touch $@
 
+$(PANTHER_STAMP): requirements-panther.lock
+	@test -x $(PANTHER_VENV)/bin/python || $(PYTHON) -m venv $(PANTHER_VENV)
+	$(PANTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-panther.lock
+	@touch $@
+
 install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma convert -p cloudtrail_splunk` works
 	@echo "Installed. Try: $(VENV)/bin/sigma convert -t splunk -p cloudtrail_splunk sigma/aws_rds_snapshot_cross_region.yml"
 
 splunk: $(CODE_STAMP) ## Print the SPL and write $(OUT)/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
+panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules with the cases as Tests
+	@$(CLI) panther $(RULE_ARGS) --out "$(OUT)"
+
+sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql and .yaml (analytics rule)
+	@$(CLI) sentinel $(RULE_ARGS) --out "$(OUT)"
+
 verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
 
-test: $(CODE_STAMP) ## Run the test suite
-	$(PY) -m pytest
+test: $(CODE_STAMP) $(PANTHER_STAMP) ## Run the test suite
+	PANTHER_ANALYSIS_TOOL=$(PANTHER_VENV)/bin/panther_analysis_tool $(PY) -m pytest
 
 clean: ## Remove generated output and the virtual environment
-	rm -rf $(OUT) $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(OUT) $(VENV) $(PANTHER_VENV) build *.egg-info .pytest_cache

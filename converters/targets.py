@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .evaluators.kql import cached_kql
+from .evaluators.panther import run_rule
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
+from .panther import convert_panther_module
 from .rules import LoadedRule
+from .sentinel import convert_kql
 from .splunk import convert_spl
 from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 
@@ -37,11 +41,27 @@ def _evaluate_spl(query: str, record: Mapping[str, Any]) -> bool:
     return _parsed_spl(query).matches(event)
 
 
+def _evaluate_kql(query: str, record: Mapping[str, Any]) -> bool:
+    return cached_kql(query).matches(record)
+
+
 TARGETS: dict[str, Target] = {
     "splunk": Target(
         name="splunk",
         description="Splunk SPL over the Splunk Add-on for AWS (sourcetype aws:cloudtrail)",
         convert=convert_spl,
         evaluate=_evaluate_spl,
+    ),
+    "panther": Target(
+        name="panther",
+        description="Panther Python rule over AWS.CloudTrail (rule() on Panther's event class)",
+        convert=convert_panther_module,
+        evaluate=run_rule,
+    ),
+    "kql": Target(
+        name="kql",
+        description="Microsoft Sentinel KQL over the AWSCloudTrail table (run with duckdb-kql)",
+        convert=convert_kql,
+        evaluate=_evaluate_kql,
     ),
 }

@@ -1,11 +1,20 @@
 """pySigma processing pipelines for AWS CloudTrail rules (installed as sigma.pipelines.cloudtrail)."""
 
+from .panther import cloudtrail_panther_pipeline
+from .sentinel import cloudtrail_sentinel_pipeline
 from .splunk import cloudtrail_splunk_pipeline
 
 # sigma-cli discovers pipelines through this mapping; without it, every public
 # function of the module would be offered as a pipeline.
 pipelines = {
     "cloudtrail_splunk": cloudtrail_splunk_pipeline,
+    "cloudtrail_panther": cloudtrail_panther_pipeline,
+    "cloudtrail_sentinel": cloudtrail_sentinel_pipeline,
 }
 
-__all__ = ["cloudtrail_splunk_pipeline", "pipelines"]
+__all__ = [
+    "cloudtrail_panther_pipeline",
+    "cloudtrail_sentinel_pipeline",
+    "cloudtrail_splunk_pipeline",
+    "pipelines",
+]
