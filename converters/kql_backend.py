@@ -98,7 +98,7 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
             return f"{field} startswith {self.convert_value_str(value[:-1], state)}"
         if _only_outer_wildcards(value, "start") and not value[1:].contains_special():
             return f"{field} endswith {self.convert_value_str(value[1:], state)}"
-        pattern = "(?is)^" + value.to_regex().regexp + "$"
+        pattern = "(?is)^" + value.to_regex().regexp.to_plain() + "$"
         return f"{field} matches regex {kql_string(pattern)}"
 
     def convert_condition_as_in_expression(self, cond: ConditionOR | ConditionAND, state: ConversionState) -> str:
@@ -131,7 +131,7 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> str:
         flags = "".join(sorted(REGEX_FLAGS[flag] for flag in cond.value.flags))
-        pattern = (f"(?{flags})" if flags else "") + cond.value.regexp
+        pattern = (f"(?{flags})" if flags else "") + cond.value.regexp.to_plain()
         return f"{self.escape_and_quote_field(cond.field)} matches regex {kql_string(pattern)}"
 
     def convert_condition_field_eq_val_null(

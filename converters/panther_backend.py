@@ -123,7 +123,7 @@ class PantherPythonBackend(RejectUnsupportedMixin, TextQueryBackend):
         field = self.escape_and_quote_field(cond.field)
         value: SigmaString = cond.value
         if value.contains_special():
-            pattern = value.to_regex().regexp
+            pattern = value.to_regex().regexp.to_plain()
             return f"_wildcard({field}, {python_string(pattern)})"
         return f"_text({field}) == {self.convert_value_str(value, state)}"
 
@@ -154,7 +154,7 @@ class PantherPythonBackend(RejectUnsupportedMixin, TextQueryBackend):
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState
     ) -> str:
         flags = "".join(sorted(REGEX_FLAGS[flag] for flag in cond.value.flags))
-        pattern = (f"(?{flags})" if flags else "") + cond.value.regexp
+        pattern = (f"(?{flags})" if flags else "") + cond.value.regexp.to_plain()
         return f"_regex({self.escape_and_quote_field(cond.field)}, {python_string(pattern)})"
 
     def convert_condition_field_eq_field(
