@@ -55,6 +55,10 @@ def _table_sql() -> str:
     return f'CREATE TABLE "{TABLE}" ({columns})'
 
 
+# TODO: duckdb-kql 1.1.2 turns parse_json of text that is not JSON into null, where Kusto
+# keeps the text as a string value. The Sentinel connector writes RequestParameters and
+# ResponseElements as JSON, so the emitted queries do not meet this, but a query that
+# parses another text column would be judged wrongly here.
 def parse_kql(text: str) -> KqlQuery:
     """Translate a KQL query; raise UnsupportedQueryError on what duckdb-kql does not implement."""
     try:
