@@ -68,3 +68,4 @@ def check_plain_field_reference(backend: RejectUnsupportedMixin, cond: Any) -> N
     value = cond.value
     if value.starts_with or value.ends_with:
         backend._reject("A field reference with startswith, endswith or contains", cond)
+

@@ -14,6 +14,7 @@ from sigma.pipelines.cloudtrail.panther import (
     cloudtrail_panther_pipeline,
     region_functions_source,
 )
+from sigma.pipelines.cloudtrail.text import split_top_level
 from sigma.rule import SigmaRule
 
 from .attack import TACTICS, report_pairs, technique_names
@@ -125,7 +126,9 @@ def _keys_tuple(field: str) -> str:
 
 
 def _rule_function(expression: str) -> str:
-    return f"def rule(event):\n    return bool(\n        {expression}\n    )\n"
+    # One condition per line: the top-level "and" terms of the expression.
+    body = "\n        and ".join(split_top_level(expression, " and "))
+    return f"def rule(event):\n    return bool(\n        {body}\n    )\n"
 
 
 def _title_function(rule: SigmaRule, uses_regions: bool) -> str:

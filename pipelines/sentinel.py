@@ -20,6 +20,7 @@ from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaFieldReference
 
 from .common import cloudtrail_region_items, reject_other_logsources
+from .text import split_top_level
 from .region import (
     ARN_REGION_INDEX,
     DERIVED_DESTINATION_REGION,
@@ -165,7 +166,7 @@ class SentinelQueryTransformation(QueryPostprocessingTransformation):
         lines = [TABLE]
         if any(name in query for name in DERIVED_FIELDS):
             lines.append(region_extend_commands())
-        lines.append(f"| where {query}")
+        lines.append("| where " + "\n    and ".join(split_top_level(query, " and ")))
         return "\n".join(lines)
 
 

@@ -67,7 +67,7 @@ def test_kql_backend_not_is_a_function():
     condition: a and not b
 """)
     assert query == (
-        'AWSCloudTrail\n| where EventName =~ "A" and '
+        'AWSCloudTrail\n| where EventName =~ "A"\n    and '
         'not(AWSRegion =~ "us-east-1" and EventSource =~ "rds.amazonaws.com")'
     )
     record = {"eventName": "A", "eventSource": "rds.amazonaws.com"}
