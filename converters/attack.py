@@ -41,7 +41,9 @@ def tactics(rule: SigmaRule) -> list[tuple[str, str]]:
 
 def techniques(rule: SigmaRule) -> list[str]:
     """Return the ATT&CK technique ids of the rule's tags, such as T1537 or T1078.004."""
-    return [name.upper() for name in _attack_tags(rule) if name.startswith("t") and name[1:2].isdigit()]
+    return [
+        name.upper() for name in _attack_tags(rule) if name.startswith("t") and name[1:2].isdigit()
+    ]
 
 
 def technique_names(rule: SigmaRule) -> list[str]:
@@ -55,4 +57,8 @@ def report_pairs(rule: SigmaRule) -> list[str]:
     Sigma tags do not say which tactic a technique serves, so every tactic is paired with
     every technique; a rule with several tactics may get pairs that ATT&CK does not list.
     """
-    return [f"{tactic_id}:{technique}" for tactic_id, _ in tactics(rule) for technique in techniques(rule)]
+    return [
+        f"{tactic_id}:{technique}"
+        for tactic_id, _ in tactics(rule)
+        for technique in techniques(rule)
+    ]

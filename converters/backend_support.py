@@ -53,13 +53,19 @@ class RejectUnsupportedMixin:
     ) -> Any:
         self._reject("A query expression placeholder", cond)
 
-    def convert_condition_val_str(self, cond: ConditionValueExpression, state: ConversionState) -> Any:
+    def convert_condition_val_str(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> Any:
         self._reject("A keyword (a value without a field)", cond)
 
-    def convert_condition_val_num(self, cond: ConditionValueExpression, state: ConversionState) -> Any:
+    def convert_condition_val_num(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> Any:
         self._reject("A keyword (a value without a field)", cond)
 
-    def convert_condition_val_re(self, cond: ConditionValueExpression, state: ConversionState) -> Any:
+    def convert_condition_val_re(
+        self, cond: ConditionValueExpression, state: ConversionState
+    ) -> Any:
         self._reject("A keyword (a value without a field)", cond)
 
 
@@ -68,4 +74,3 @@ def check_plain_field_reference(backend: RejectUnsupportedMixin, cond: Any) -> N
     value = cond.value
     if value.starts_with or value.ends_with:
         backend._reject("A field reference with startswith, endswith or contains", cond)
-

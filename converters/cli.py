@@ -11,8 +11,8 @@ from pathlib import Path
 from .errors import ToolkitError
 from .events import load_events
 from .output import write_text_atomic
-from .rules import load_rules
 from .panther import convert_panther
+from .rules import load_rules
 from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 from .targets import TARGETS
@@ -114,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     panther = commands.add_parser("panther", help="write Panther Python rules and their YAML")
     _add_rule_option(panther)
-    panther.add_argument("--cases", type=Path, default=DEFAULT_EVENTS / "cases.json", help="case table whose cases become the rules' Tests (default: %(default)s)")
+    panther.add_argument(
+        "--cases", type=Path, default=DEFAULT_EVENTS / "cases.json",
+        help="case table whose cases become the rules' Tests (default: %(default)s)",
+    )
     panther.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     panther.set_defaults(handler=cmd_panther)
 

@@ -101,7 +101,9 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
         pattern = "(?is)^" + value.to_regex().regexp.to_plain() + "$"
         return f"{field} matches regex {kql_string(pattern)}"
 
-    def convert_condition_as_in_expression(self, cond: ConditionOR | ConditionAND, state: ConversionState) -> str:
+    def convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> str:
         field = self.escape_and_quote_field(cond.args[0].field)
         literals = []
         for arg in cond.args:

@@ -127,7 +127,9 @@ class PantherPythonBackend(RejectUnsupportedMixin, TextQueryBackend):
             return f"_wildcard({field}, {python_string(pattern)})"
         return f"_text({field}) == {self.convert_value_str(value, state)}"
 
-    def convert_condition_as_in_expression(self, cond: ConditionOR | ConditionAND, state: ConversionState) -> str:
+    def convert_condition_as_in_expression(
+        self, cond: ConditionOR | ConditionAND, state: ConversionState
+    ) -> str:
         field = self.escape_and_quote_field(cond.args[0].field)
         literals = sorted({self._in_literal(arg.value, state) for arg in cond.args})
         return f"_text({field}) in {{{', '.join(literals)}}}"

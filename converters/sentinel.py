@@ -63,7 +63,9 @@ def convert_kql_predicate_query(loaded: LoadedRule) -> str:
     except SigmaError as error:
         raise ConversionError(f"{loaded.path}: cannot convert to Sentinel KQL: {error}") from error
     if len(queries) != 1:
-        raise ConversionError(f"{loaded.path}: the KQL backend returned {len(queries)} queries; expected one.")
+        raise ConversionError(
+            f"{loaded.path}: the KQL backend returned {len(queries)} queries; expected one."
+        )
     return str(queries[0])
 
 
@@ -77,7 +79,11 @@ def custom_details(rule: SigmaRule) -> dict[str, str]:
     """Return the custom detail key and result column of each output field of the rule."""
     details = {}
     for field in rule.fields:
-        key = CUSTOM_DETAIL_KEYS.get(field) or COLUMNS.get(field) or _upper_camel(field.split(".")[-1])
+        key = (
+            CUSTOM_DETAIL_KEYS.get(field)
+            or COLUMNS.get(field)
+            or _upper_camel(field.split(".")[-1])
+        )
         if len(key) > MAX_CUSTOM_DETAIL_KEY:
             raise ConversionError(
                 f"The custom detail key '{key}' for the output field '{field}' is longer than "
@@ -95,14 +101,31 @@ def _upper_camel(name: str) -> str:
 def output_stage(rule: SigmaRule, uses_regions: bool) -> str:
     """Return the extend and project commands that name the alert's columns."""
     try:
-        columns = {key: field_expression(field) for field, key in zip(rule.fields, custom_details(rule), strict=True)}
+        columns = {
+            key: field_expression(field)
+            for field, key in zip(rule.fields, custom_details(rule), strict=True)
+        }
     except SigmaError as error:
-        raise ConversionError(f"{rule.title}: an output field cannot be read in {TABLE}: {error}") from error
-    assignments = [f"{key} = {expression}" for key, expression in columns.items() if key != expression]
+        raise ConversionError(
+            f"{rule.title}: an output field cannot be read in {TABLE}: {error}"
+        ) from error
+    assignments = [
+        f"{key} = {expression}" for key, expression in columns.items() if key != expression
+    ]
     assignments += [f'CloudAppName = "{CLOUD_APP_NAME}"']
     if uses_regions:
-        assignments += [f"SourceRegion = {DERIVED_SOURCE_REGION}", f"DestinationRegion = {DERIVED_DESTINATION_REGION}"]
-    projected = ["TimeGenerated", *columns, "CloudAppName", "UserIdentityArn", "UserIdentityAccountId", "SourceIpAddress"]
+        assignments += [
+            f"SourceRegion = {DERIVED_SOURCE_REGION}",
+            f"DestinationRegion = {DERIVED_DESTINATION_REGION}",
+        ]
+    projected = [
+        "TimeGenerated",
+        *columns,
+        "CloudAppName",
+        "UserIdentityArn",
+        "UserIdentityAccountId",
+        "SourceIpAddress",
+    ]
     if uses_regions:
         projected += ["SourceRegion", "DestinationRegion"]
     return (
@@ -114,21 +137,32 @@ def output_stage(rule: SigmaRule, uses_regions: bool) -> str:
 def rule_id(rule: SigmaRule) -> str:
     """Return the stable Sentinel rule id derived from the Sigma rule id."""
     if rule.id is None:
-        raise ConversionError(f"The rule '{rule.title}' has no id. Give it a UUID 'id' so its Sentinel rule id stays stable.")
+        raise ConversionError(
+            f"The rule '{rule.title}' has no id. Give it a UUID 'id' so its Sentinel rule id stays stable."
+        )
     return str(uuid.uuid5(RULE_ID_NAMESPACE, str(rule.id)))
 
 
 def entity_mappings() -> list[dict[str, Any]]:
     """Return the account, IP and cloud application entity mappings of the projected columns."""
     return [
-        {"entityType": "Account", "fieldMappings": [
-            {"identifier": "FullName", "columnName": "UserIdentityArn"},
-        ]},
-        {"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "SourceIpAddress"}]},
-        {"entityType": "CloudApplication", "fieldMappings": [
-            {"identifier": "Name", "columnName": "CloudAppName"},
-            {"identifier": "InstanceName", "columnName": "RecipientAccountId"},
-        ]},
+        {
+            "entityType": "Account",
+            "fieldMappings": [
+                {"identifier": "FullName", "columnName": "UserIdentityArn"},
+            ],
+        },
+        {
+            "entityType": "IP",
+            "fieldMappings": [{"identifier": "Address", "columnName": "SourceIpAddress"}],
+        },
+        {
+            "entityType": "CloudApplication",
+            "fieldMappings": [
+                {"identifier": "Name", "columnName": "CloudAppName"},
+                {"identifier": "InstanceName", "columnName": "RecipientAccountId"},
+            ],
+        },
     ]
 
 
@@ -141,7 +175,10 @@ def analytics_rule(rule: SigmaRule, kql: str) -> dict[str, Any]:
     return {
         "id": rule_id(rule),
         "name": " ".join(rule.title.split()),
-        "description": "\n".join(" ".join(line.split()) for line in (rule.description or rule.title).strip().splitlines()) + "\n",
+        "description": "\n".join(
+            " ".join(line.split()) for line in (rule.description or rule.title).strip().splitlines()
+        )
+        + "\n",
         "severity": SEVERITY[level],
         "requiredDataConnectors": [DATA_CONNECTOR],
         "queryFrequency": QUERY_FREQUENCY,
@@ -173,7 +210,9 @@ _RuleDumper.add_representer(str, _represent_str)
 def render_analytics_rule(document: dict[str, Any]) -> str:
     """Render an analytics rule as YAML."""
     header = "# Generated by cloudtrail-sigma from a Sigma rule. Regenerate with 'make sentinel'.\n"
-    return header + yaml.dump(document, Dumper=_RuleDumper, sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.dump(
+        document, Dumper=_RuleDumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def validate_analytics_rule(document: dict[str, Any], path: Any) -> None:

@@ -17,26 +17,68 @@ from datetime import timedelta
 from typing import Any
 
 REQUIRED_KEYS = (
-    "id", "name", "description", "severity", "requiredDataConnectors", "queryFrequency",
-    "queryPeriod", "triggerOperator", "triggerThreshold", "query", "kind",
+    "id",
+    "name",
+    "description",
+    "severity",
+    "requiredDataConnectors",
+    "queryFrequency",
+    "queryPeriod",
+    "triggerOperator",
+    "triggerThreshold",
+    "query",
+    "kind",
 )
 SEVERITIES = frozenset({"Informational", "Low", "Medium", "High"})
 KINDS = frozenset({"Scheduled", "NRT"})
-TRIGGER_OPERATORS = frozenset({"gt", "lt", "eq", "ne", "GreaterThan", "LessThan", "Equal", "NotEqual"})
-TACTICS = frozenset({
-    "InitialAccess", "Execution", "Persistence", "PrivilegeEscalation", "DefenseEvasion",
-    "CredentialAccess", "Discovery", "LateralMovement", "Collection", "Exfiltration",
-    "CommandAndControl", "Impact", "Reconnaissance", "ResourceDevelopment",
-    "ImpairProcessControl", "InhibitResponseFunction",
-})
+TRIGGER_OPERATORS = frozenset(
+    {"gt", "lt", "eq", "ne", "GreaterThan", "LessThan", "Equal", "NotEqual"}
+)
+TACTICS = frozenset(
+    {
+        "InitialAccess",
+        "Execution",
+        "Persistence",
+        "PrivilegeEscalation",
+        "DefenseEvasion",
+        "CredentialAccess",
+        "Discovery",
+        "LateralMovement",
+        "Collection",
+        "Exfiltration",
+        "CommandAndControl",
+        "Impact",
+        "Reconnaissance",
+        "ResourceDevelopment",
+        "ImpairProcessControl",
+        "InhibitResponseFunction",
+    }
+)
 # Entity type -> (valid identifiers, sets of identifiers of which one must be complete).
 # Only the entity types that CloudTrail rules map are listed; the repository accepts
 # more (File, Process, Malware and others), which this check reports as unknown.
 ENTITY_IDENTIFIERS: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...]]] = {
     "Account": (
-        frozenset({"Name", "FullName", "NTDomain", "DnsDomain", "UPNSuffix", "Sid", "AadTenantId",
-                   "AadUserId", "PUID", "IsDomainJoined", "DisplayName", "ObjectGuid"}),
-        tuple(frozenset({name}) for name in ("FullName", "Sid", "Name", "AadUserId", "PUID", "ObjectGuid")),
+        frozenset(
+            {
+                "Name",
+                "FullName",
+                "NTDomain",
+                "DnsDomain",
+                "UPNSuffix",
+                "Sid",
+                "AadTenantId",
+                "AadUserId",
+                "PUID",
+                "IsDomainJoined",
+                "DisplayName",
+                "ObjectGuid",
+            }
+        ),
+        tuple(
+            frozenset({name})
+            for name in ("FullName", "Sid", "Name", "AadUserId", "PUID", "ObjectGuid")
+        ),
     ),
     "IP": (frozenset({"Address"}), (frozenset({"Address"}),)),
     "CloudApplication": (
@@ -44,9 +86,24 @@ ENTITY_IDENTIFIERS: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...]]]
         (frozenset({"AppId"}), frozenset({"Name"})),
     ),
     "Host": (
-        frozenset({"DnsDomain", "NTDomain", "HostName", "FullName", "NetBiosName", "AzureID",
-                   "OMSAgentID", "OSFamily", "OSVersion", "IsDomainJoined"}),
-        tuple(frozenset({name}) for name in ("FullName", "HostName", "NetBiosName", "AzureID", "OMSAgentID")),
+        frozenset(
+            {
+                "DnsDomain",
+                "NTDomain",
+                "HostName",
+                "FullName",
+                "NetBiosName",
+                "AzureID",
+                "OMSAgentID",
+                "OSFamily",
+                "OSVersion",
+                "IsDomainJoined",
+            }
+        ),
+        tuple(
+            frozenset({name})
+            for name in ("FullName", "HostName", "NetBiosName", "AzureID", "OMSAgentID")
+        ),
     ),
     "AzureResource": (frozenset({"ResourceId"}), (frozenset({"ResourceId"}),)),
     "URL": (frozenset({"Url"}), (frozenset({"Url"}),)),
@@ -69,7 +126,12 @@ SPAN_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 def parse_span(text: Any) -> timedelta | None:
     """Parse a time span as Sentinel templates write it: 5m, 1h, 14d (or None if invalid)."""
-    if not isinstance(text, str) or len(text) < 2 or text[-1] not in SPAN_UNITS or not text[:-1].isdigit():
+    if (
+        not isinstance(text, str)
+        or len(text) < 2
+        or text[-1] not in SPAN_UNITS
+        or not text[:-1].isdigit()
+    ):
         return None
     return timedelta(**{SPAN_UNITS[text[-1]]: int(text[:-1])})
 
@@ -94,9 +156,15 @@ def _value_problems(rule: dict[str, Any]) -> list[str]:
     checks = [
         ("severity", rule.get("severity") in SEVERITIES, sorted(SEVERITIES)),
         ("kind", rule.get("kind") in KINDS, sorted(KINDS)),
-        ("triggerOperator", rule.get("triggerOperator") in TRIGGER_OPERATORS, sorted(TRIGGER_OPERATORS)),
+        (
+            "triggerOperator",
+            rule.get("triggerOperator") in TRIGGER_OPERATORS,
+            sorted(TRIGGER_OPERATORS),
+        ),
     ]
-    problems += [f"{key} '{rule.get(key)}' is not one of {valid}" for key, ok, valid in checks if not ok]
+    problems += [
+        f"{key} '{rule.get(key)}' is not one of {valid}" for key, ok, valid in checks if not ok
+    ]
     threshold = rule.get("triggerThreshold")
     if not isinstance(threshold, int) or isinstance(threshold, bool) or not 0 <= threshold <= 10000:
         problems.append(f"triggerThreshold '{threshold}' is not an integer from 0 to 10000")
@@ -106,12 +174,19 @@ def _value_problems(rule: dict[str, Any]) -> list[str]:
     query = rule.get("query")
     if not isinstance(query, str) or not 1 <= len(query) <= MAX_QUERY_LENGTH:
         problems.append(f"query must be a string of 1 to {MAX_QUERY_LENGTH} characters")
-    if "version" in rule and not (isinstance(rule["version"], str) and VERSION.match(rule["version"])):
+    if "version" in rule and not (
+        isinstance(rule["version"], str) and VERSION.match(rule["version"])
+    ):
         problems.append(f"version '{rule['version']}' is not in the form X.Y.Z")
-    problems += [f"tactic '{t}' is not one of {sorted(TACTICS)}" for t in rule.get("tactics") or [] if t not in TACTICS]
+    problems += [
+        f"tactic '{t}' is not one of {sorted(TACTICS)}"
+        for t in rule.get("tactics") or []
+        if t not in TACTICS
+    ]
     problems += [
         f"technique '{t}' is not an ATT&CK technique id such as T1537 or T1078.004"
-        for t in rule.get("relevantTechniques") or [] if not TECHNIQUE.match(str(t))
+        for t in rule.get("relevantTechniques") or []
+        if not TECHNIQUE.match(str(t))
     ]
     for technique in rule.get("relevantTechniques") or []:
         needed = TECHNIQUE_TACTICS.get(str(technique).split(".")[0], frozenset())
@@ -124,7 +199,8 @@ def _span_problems(rule: dict[str, Any]) -> list[str]:
     spans = {key: parse_span(rule.get(key)) for key in ("queryFrequency", "queryPeriod")}
     problems = [
         f"{key} '{rule.get(key)}' is not a span from 5m to 14d"
-        for key, span in spans.items() if key in rule and (span is None or not MIN_SPAN <= span <= MAX_SPAN)
+        for key, span in spans.items()
+        if key in rule and (span is None or not MIN_SPAN <= span <= MAX_SPAN)
     ]
     frequency, period = spans["queryFrequency"], spans["queryPeriod"]
     if frequency and period and period < frequency:
@@ -140,7 +216,9 @@ def _connector_problems(connectors: Any) -> list[str]:
         if not isinstance(connector, dict) or not isinstance(connector.get("dataTypes"), list):
             problems.append("each required data connector needs a dataTypes list")
         elif connector.get("connectorId") not in AWS_CONNECTOR_IDS:
-            problems.append(f"connectorId '{connector.get('connectorId')}' is not an AWS connector id")
+            problems.append(
+                f"connectorId '{connector.get('connectorId')}' is not an AWS connector id"
+            )
     return problems
 
 
@@ -151,9 +229,15 @@ def _custom_detail_problems(details: Any) -> list[str]:
         return [f"customDetails must be a mapping of at most {MAX_CUSTOM_DETAILS} entries"]
     problems = []
     for key, value in details.items():
-        if not (isinstance(key, str) and CUSTOM_DETAIL_KEY.match(key) and len(key) <= MAX_KEY_LENGTH):
-            problems.append(f"custom detail key '{key}' must be letters, digits and _ (at most {MAX_KEY_LENGTH})")
-        if not (isinstance(value, str) and COLUMN_NAME.match(value) and len(value) <= MAX_VALUE_LENGTH):
+        if not (
+            isinstance(key, str) and CUSTOM_DETAIL_KEY.match(key) and len(key) <= MAX_KEY_LENGTH
+        ):
+            problems.append(
+                f"custom detail key '{key}' must be letters, digits and _ (at most {MAX_KEY_LENGTH})"
+            )
+        if not (
+            isinstance(value, str) and COLUMN_NAME.match(value) and len(value) <= MAX_VALUE_LENGTH
+        ):
             problems.append(f"custom detail value '{value}' is not a column name")
     return problems
 
@@ -178,12 +262,17 @@ def _one_entity_problems(mapping: Any) -> list[str]:
         return [f"{entity_type}: fieldMappings must be a list of 1 to 3 mappings"]
     valid, required = ENTITY_IDENTIFIERS[entity_type]
     identifiers = [field.get("identifier") for field in fields]
-    problems = [f"{entity_type}: identifier '{i}' is not one of {sorted(valid)}" for i in identifiers if i not in valid]
+    problems = [
+        f"{entity_type}: identifier '{i}' is not one of {sorted(valid)}"
+        for i in identifiers
+        if i not in valid
+    ]
     if len(set(identifiers)) != len(identifiers):
         problems.append(f"{entity_type}: an identifier is mapped twice")
     problems += [
         f"{entity_type}: column '{field.get('columnName')}' is not a column name"
-        for field in fields if not COLUMN_NAME.match(str(field.get("columnName", "")))
+        for field in fields
+        if not COLUMN_NAME.match(str(field.get("columnName", "")))
     ]
     if not any(needed <= set(identifiers) for needed in required):
         problems.append(f"{entity_type}: none of the required identifier sets is mapped")

@@ -20,7 +20,6 @@ from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaFieldReference
 
 from .common import cloudtrail_region_items, reject_other_logsources
-from .text import split_top_level
 from .region import (
     ARN_REGION_INDEX,
     DERIVED_DESTINATION_REGION,
@@ -30,6 +29,7 @@ from .region import (
     SOURCE_REGION_CANDIDATES,
     SourceRegionCandidate,
 )
+from .text import split_top_level
 
 TABLE = "AWSCloudTrail"
 
@@ -90,7 +90,9 @@ DERIVED_FIELDS = frozenset({DERIVED_SOURCE_REGION, DERIVED_DESTINATION_REGION})
 
 def json_path_expression(column: str, keys: list[str]) -> str:
     """Return the KQL that reads a string at a key path inside a JSON string column."""
-    path = "".join(f".{key}" if key.isidentifier() else f"['{_kql_single_quoted(key)}']" for key in keys)
+    path = "".join(
+        f".{key}" if key.isidentifier() else f"['{_kql_single_quoted(key)}']" for key in keys
+    )
     return f"tostring(parse_json({column}){path})"
 
 
@@ -118,7 +120,9 @@ def field_expression(field: str) -> str:
 class CheckSentinelFieldsTransformation(DetectionItemTransformation):
     """Raise on fields that the AWSCloudTrail table does not hold, before any query is emitted."""
 
-    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | SigmaDetectionItem | None:
+    def apply_detection_item(
+        self, detection_item: SigmaDetectionItem
+    ) -> SigmaDetection | SigmaDetectionItem | None:
         if detection_item.field is not None:
             field_expression(detection_item.field)
         for value in detection_item.value:
@@ -138,7 +142,9 @@ def _candidate_expression(candidate: SourceRegionCandidate) -> str:
 def region_extend_commands() -> str:
     """Return the KQL extend commands that define the derived region fields."""
     names = [f"rds_region_{i}" for i in range(1, len(SOURCE_REGION_CANDIDATES) + 1)]
-    destination = f"{DERIVED_DESTINATION_REGION} = tolower({field_expression(DESTINATION_REGION_FIELD)})"
+    destination = (
+        f"{DERIVED_DESTINATION_REGION} = tolower({field_expression(DESTINATION_REGION_FIELD)})"
+    )
     candidates = [
         f"{name} = {_candidate_expression(candidate)}"
         for name, candidate in zip(names, SOURCE_REGION_CANDIDATES, strict=True)

@@ -40,29 +40,49 @@ PREDICATES = [
     ("bool column", "ReadOnly == false", True),
     ("missing bool column is null", "isnull(ManagementEvent)", True),
     ("dynamic access", 'tostring(parse_json(RequestParameters).nested.key) == "value"', True),
-    ("missing dynamic key is empty", "isempty(tostring(parse_json(RequestParameters).absent))", True),
-    ("missing JSON column is empty", "isempty(tostring(parse_json(ResponseElements).sourceRegion))", True),
+    (
+        "missing dynamic key is empty",
+        "isempty(tostring(parse_json(RequestParameters).absent))",
+        True,
+    ),
+    (
+        "missing JSON column is empty",
+        "isempty(tostring(parse_json(ResponseElements).sourceRegion))",
+        True,
+    ),
     ("dynamic bool as text", 'tostring(parse_json(RequestParameters).copyTags) == "true"', True),
-    ("split index", 'tostring(split(tostring(parse_json(RequestParameters).sourceDBSnapshotIdentifier), ":")[3]) == "US-EAST-1"', True),
+    (
+        "split index",
+        'tostring(split(tostring(parse_json(RequestParameters).sourceDBSnapshotIdentifier), ":")[3]) == "US-EAST-1"',
+        True,
+    ),
     ("split index out of range", 'isempty(tostring(split(EventName, ":")[3]))', True),
     ("matches regex is case-sensitive", 'EventName matches regex "^copy"', False),
     ("matches regex", 'EventName matches regex "^Copy"', True),
     ("tolower", 'tolower(AWSRegion) == "us-west-2"', True),
     ("not function", 'not(EventName =~ "x")', True),
-    ("case picks first true branch", 'case(EventName == "x", "a", AWSRegion == "us-west-2", "b", "c") == "b"', True),
+    (
+        "case picks first true branch",
+        'case(EventName == "x", "a", AWSRegion == "us-west-2", "b", "c") == "b"',
+        True,
+    ),
     ("case falls back", 'case(EventName == "x", "a", "c") == "c"', True),
     ("iff", 'iff(EventName == "x", "a", "") == ""', True),
     ("and binds tighter than or", 'EventName == "x" and false or true', True),
 ]
 
 
-@pytest.mark.parametrize(("predicate", "expected"), [p[1:] for p in PREDICATES], ids=[p[0] for p in PREDICATES])
+@pytest.mark.parametrize(
+    ("predicate", "expected"), [p[1:] for p in PREDICATES], ids=[p[0] for p in PREDICATES]
+)
 def test_kql_engine_predicate(predicate: str, expected: bool):
     assert parse_kql(f"AWSCloudTrail | where {predicate}").matches(RECORD) is expected
 
 
 def test_kql_engine_rows_return_projection():
-    query = parse_kql('AWSCloudTrail | extend Region = tolower(AWSRegion) | project EventName, Region')
+    query = parse_kql(
+        "AWSCloudTrail | extend Region = tolower(AWSRegion) | project EventName, Region"
+    )
     assert query.rows(RECORD) == [{"EventName": "CopyDBSnapshot", "Region": "us-west-2"}]
 
 
@@ -86,7 +106,10 @@ def test_kql_engine_rejects_invalid_syntax():
         parse_kql("AWSCloudTrail | where (")
 
 
-@pytest.mark.xfail(strict=True, reason="duckdb-kql 1.1.2 returns null for parse_json of invalid JSON; Kusto returns the string")
+@pytest.mark.xfail(
+    strict=True,
+    reason="duckdb-kql 1.1.2 returns null for parse_json of invalid JSON; Kusto returns the string",
+)
 def test_kql_engine_parse_json_of_text():
     query = parse_kql('AWSCloudTrail | where tostring(parse_json(EventName)) == "CopyDBSnapshot"')
     assert query.matches(RECORD)

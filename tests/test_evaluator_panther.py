@@ -7,14 +7,14 @@ import pytest
 from converters.errors import EvaluatorError
 from converters.evaluators.panther import call_function, load_rule_module, run_rule
 
-MODULE = '''
+MODULE = """
 def rule(event):
     return event.deep_get("userIdentity", "type") == "Root"
 
 
 def title(event):
     return "root used " + event.get("eventName", "")
-'''
+"""
 
 
 def test_run_rule_returns_verdict():
@@ -32,7 +32,9 @@ def test_call_function_runs_title():
 
 
 def test_run_rule_rejects_non_bool():
-    with pytest.raises(EvaluatorError, match="rule\\(\\) returned 'yes'; Panther requires True or False"):
+    with pytest.raises(
+        EvaluatorError, match="rule\\(\\) returned 'yes'; Panther requires True or False"
+    ):
         run_rule('def rule(event):\n    return "yes"\n', {})
 
 

@@ -49,7 +49,9 @@ def test_sentinel_row_missing_strings_are_empty():
 
 
 def test_sentinel_row_typed_columns():
-    row = sentinel_row(RECORD | {"userIdentity": {"sessionContext": {"attributes": {"mfaAuthenticated": "true"}}}})
+    row = sentinel_row(
+        RECORD | {"userIdentity": {"sessionContext": {"attributes": {"mfaAuthenticated": "true"}}}}
+    )
     assert row["ReadOnly"] is False
     assert row["ManagementEvent"] is True
     assert row["SessionMfaAuthenticated"] is True

@@ -33,9 +33,16 @@ def selection(item: str) -> str:
 CONVERSIONS = [
     ("plain", "eventName: CopyDBSnapshot", 'EventName =~ "CopyDBSnapshot"'),
     ("user identity column", "userIdentity.arn: x", 'UserIdentityArn =~ "x"'),
-    ("json path", "requestParameters.sourceRegion: us-east-1",
-     'tostring(parse_json(RequestParameters).sourceRegion) =~ "us-east-1"'),
-    ("json key quoted", "requestParameters.a-b: x", "tostring(parse_json(RequestParameters)['a-b']) =~ \"x\""),
+    (
+        "json path",
+        "requestParameters.sourceRegion: us-east-1",
+        'tostring(parse_json(RequestParameters).sourceRegion) =~ "us-east-1"',
+    ),
+    (
+        "json key quoted",
+        "requestParameters.a-b: x",
+        "tostring(parse_json(RequestParameters)['a-b']) =~ \"x\"",
+    ),
     ("list", "eventName:\n            - A\n            - B", 'EventName in~ ("A", "B")'),
     ("null", "errorCode: null", "isempty(ErrorCode)"),
     ("exists", "errorCode|exists: true", "isnotempty(ErrorCode)"),
@@ -46,13 +53,18 @@ CONVERSIONS = [
     ("inner wildcard", "userAgent: 'aws*cli'", 'UserAgent matches regex "(?is)^aws.*cli$"'),
     ("regex", "userAgent|re: '^Boto3'", 'UserAgent matches regex "^Boto3"'),
     ("bool", "readOnly: false", "ReadOnly == false"),
-    ("fieldref", "recipientAccountId|fieldref: userIdentity.accountId",
-     "(isnotempty(RecipientAccountId) and RecipientAccountId =~ UserIdentityAccountId)"),
+    (
+        "fieldref",
+        "recipientAccountId|fieldref: userIdentity.accountId",
+        "(isnotempty(RecipientAccountId) and RecipientAccountId =~ UserIdentityAccountId)",
+    ),
     ("quote", "eventName: 'a\"b\\c'", 'EventName =~ "a\\"b\\\\c"'),
 ]
 
 
-@pytest.mark.parametrize(("detection", "expected"), [c[1:] for c in CONVERSIONS], ids=[c[0] for c in CONVERSIONS])
+@pytest.mark.parametrize(
+    ("detection", "expected"), [c[1:] for c in CONVERSIONS], ids=[c[0] for c in CONVERSIONS]
+)
 def test_kql_backend_converts_item(detection: str, expected: str):
     assert convert(selection(detection)) == f"AWSCloudTrail\n| where {expected}"
 
@@ -80,31 +92,52 @@ RUNS = [
     ("null matches missing", "errorCode: null", {}, True),
     ("null matches empty", "errorCode: null", {"errorCode": ""}, True),
     ("null misses a value", "errorCode: null", {"errorCode": "AccessDenied"}, False),
-    ("json path value", "requestParameters.sourceRegion: US-EAST-1", {"requestParameters": {"sourceRegion": "us-east-1"}}, True),
+    (
+        "json path value",
+        "requestParameters.sourceRegion: US-EAST-1",
+        {"requestParameters": {"sourceRegion": "us-east-1"}},
+        True,
+    ),
     ("inner wildcard anchored", "userAgent: 'aws*cli'", {"userAgent": "aws-cli/2"}, False),
     ("inner wildcard ignores case", "userAgent: 'aws*cli*'", {"userAgent": "AWS-CLI/2"}, True),
     ("regex is case-sensitive", "userAgent|re: 'boto3'", {"userAgent": "Boto3/1"}, False),
-    ("fieldref ignores case", "recipientAccountId|fieldref: userIdentity.accountId",
-     {"recipientAccountId": "ABC", "userIdentity": {"accountId": "abc"}}, True),
+    (
+        "fieldref ignores case",
+        "recipientAccountId|fieldref: userIdentity.accountId",
+        {"recipientAccountId": "ABC", "userIdentity": {"accountId": "abc"}},
+        True,
+    ),
     ("fieldref of two missing", "recipientAccountId|fieldref: userIdentity.accountId", {}, False),
 ]
 
 
-@pytest.mark.parametrize(("detection", "record", "expected"), [r[1:] for r in RUNS], ids=[r[0] for r in RUNS])
+@pytest.mark.parametrize(
+    ("detection", "record", "expected"), [r[1:] for r in RUNS], ids=[r[0] for r in RUNS]
+)
 def test_kql_backend_semantics(detection: str, record: dict, expected: bool):
     base = {"eventSource": "rds.amazonaws.com", "eventName": "CopyDBSnapshot"}
     assert parse_kql(convert(selection(detection))).matches(base | record) is expected
 
 
 UNSUPPORTED = [
-    ("unknown field", "sessionCredentialFromConsole: 'true'", "has no column in the Sentinel AWSCloudTrail table"),
+    (
+        "unknown field",
+        "sessionCredentialFromConsole: 'true'",
+        "has no column in the Sentinel AWSCloudTrail table",
+    ),
     ("cidr", "sourceIPAddress|cidr: 192.0.2.0/24", "'cidr' modifier"),
     ("compare", "eventVersion|gt: 1", "numeric comparison"),
-    ("fieldref contains", "userAgent|fieldref|contains: eventName", "field reference with startswith"),
+    (
+        "fieldref contains",
+        "userAgent|fieldref|contains: eventName",
+        "field reference with startswith",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("detection", "message"), [u[1:] for u in UNSUPPORTED], ids=[u[0] for u in UNSUPPORTED])
+@pytest.mark.parametrize(
+    ("detection", "message"), [u[1:] for u in UNSUPPORTED], ids=[u[0] for u in UNSUPPORTED]
+)
 def test_kql_backend_rejects_construct(detection: str, message: str):
     with pytest.raises(Exception, match="Sentinel") as caught:
         convert(selection(detection))

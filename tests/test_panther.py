@@ -19,9 +19,22 @@ from .conftest import ROOT, RULE_PATH, load_cases
 
 CASES = load_cases()
 REQUIRED_KEYS = {
-    "AnalysisType", "Filename", "RuleID", "DisplayName", "Enabled", "LogTypes", "Tags", "Reports",
-    "Severity", "Description", "Runbook", "Reference", "DedupPeriodMinutes", "Threshold",
-    "SummaryAttributes", "Tests",
+    "AnalysisType",
+    "Filename",
+    "RuleID",
+    "DisplayName",
+    "Enabled",
+    "LogTypes",
+    "Tags",
+    "Reports",
+    "Severity",
+    "Description",
+    "Runbook",
+    "Reference",
+    "DedupPeriodMinutes",
+    "Threshold",
+    "SummaryAttributes",
+    "Tests",
 }
 
 
@@ -29,11 +42,15 @@ def panther_cli() -> Path:
     """Return panther_analysis_tool from the environment that `make test` prepares."""
     configured = os.environ.get("PANTHER_ANALYSIS_TOOL")
     if configured:
-        assert Path(configured).exists(), f"PANTHER_ANALYSIS_TOOL={configured} does not exist; run make test"
+        assert Path(configured).exists(), (
+            f"PANTHER_ANALYSIS_TOOL={configured} does not exist; run make test"
+        )
         return Path(configured).absolute()
     default = ROOT / ".venv-panther" / "bin" / "panther_analysis_tool"
     if not default.exists():
-        pytest.skip("panther-analysis-tool is not installed; `make test` installs it into .venv-panther")
+        pytest.skip(
+            "panther-analysis-tool is not installed; `make test` installs it into .venv-panther"
+        )
     return default
 
 
@@ -42,7 +59,10 @@ def run_panther_tests(folder: Path) -> subprocess.CompletedProcess[str]:
     # a newer version first.
     return subprocess.run(
         [str(panther_cli()), "--skip-version-check", "test", "--path", str(folder)],
-        capture_output=True, text=True, timeout=300, cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=folder,
     )
 
 
@@ -70,7 +90,9 @@ def test_panther_cli_passes_generated_rule(generated: PantherRule, tmp_path: Pat
     assert "Failed: 0" in result.stdout
 
 
-def test_panther_cli_fails_wrong_expectation(generated: PantherRule, metadata: dict, tmp_path: Path):
+def test_panther_cli_fails_wrong_expectation(
+    generated: PantherRule, metadata: dict, tmp_path: Path
+):
     flipped = dict(metadata)
     flipped["Tests"] = [dict(test) for test in metadata["Tests"]]
     flipped["Tests"][0]["ExpectedResult"] = not flipped["Tests"][0]["ExpectedResult"]
@@ -115,7 +137,14 @@ def test_panther_tests_are_the_case_table(metadata: dict):
 def test_panther_module_is_valid_python(generated: PantherRule):
     tree = ast.parse(generated.python)
     functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    assert {"rule", "title", "dedup", "alert_context", "rds_source_region", "rds_destination_region"} <= functions
+    assert {
+        "rule",
+        "title",
+        "dedup",
+        "alert_context",
+        "rds_source_region",
+        "rds_destination_region",
+    } <= functions
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.label for case in CASES])
@@ -145,7 +174,9 @@ def test_panther_alert_context_has_output_fields(generated: PantherRule, project
 
 def test_panther_follows_rule_changes(tmp_path: Path):
     changed = tmp_path / "changed.yml"
-    changed.write_text(RULE_PATH.read_text().replace("- CopyDBClusterSnapshot", "- RestoreDBClusterFromSnapshot"))
+    changed.write_text(
+        RULE_PATH.read_text().replace("- CopyDBClusterSnapshot", "- RestoreDBClusterFromSnapshot")
+    )
     python = convert_panther(load_rule(changed), []).python
     assert '"restoredbclusterfromsnapshot"' in python
     assert '"copydbclustersnapshot"' not in python
@@ -157,14 +188,22 @@ def test_panther_rule_without_cases_has_no_tests(project_rule: LoadedRule):
 
 def test_panther_rule_id_from_title(tmp_path: Path):
     other = tmp_path / "other.yml"
-    other.write_text(RULE_PATH.read_text().replace(
-        "title: AWS RDS Snapshot Copied To Another Region", "title: 'AWS IAM: user created'"))
+    other.write_text(
+        RULE_PATH.read_text().replace(
+            "title: AWS RDS Snapshot Copied To Another Region", "title: 'AWS IAM: user created'"
+        )
+    )
     assert rule_id(load_rule(other).rule) == "AWS.IAM.UserCreated"
 
 
 def test_panther_rule_id_needs_words(tmp_path: Path):
     other = tmp_path / "other.yml"
-    other.write_text(RULE_PATH.read_text().replace(
-        "title: AWS RDS Snapshot Copied To Another Region", "title: AWS RDS"))
-    with pytest.raises(ConversionError, match="Cannot derive a Panther RuleID from the title 'AWS RDS'"):
+    other.write_text(
+        RULE_PATH.read_text().replace(
+            "title: AWS RDS Snapshot Copied To Another Region", "title: AWS RDS"
+        )
+    )
+    with pytest.raises(
+        ConversionError, match="Cannot derive a Panther RuleID from the title 'AWS RDS'"
+    ):
         rule_id(load_rule(other).rule)

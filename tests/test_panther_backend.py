@@ -8,7 +8,12 @@ from sigma.exceptions import SigmaFeatureNotSupportedByBackendError
 from sigma.pipelines.cloudtrail import cloudtrail_panther_pipeline
 
 from converters.evaluators.panther import run_rule
-from converters.panther_backend import HELPERS_SOURCE, PantherPythonBackend, helpers_used, python_string
+from converters.panther_backend import (
+    HELPERS_SOURCE,
+    PantherPythonBackend,
+    helpers_used,
+    python_string,
+)
 
 HEADER = """
 title: Test
@@ -33,25 +38,45 @@ def module(expression: str) -> str:
 
 
 CONVERSIONS = [
-    ("plain", "eventName: CopyDBSnapshot", '_text(event.deep_get("eventName")) == "copydbsnapshot"'),
-    ("nested", "userIdentity.type: Root", '_text(event.deep_get("userIdentity", "type")) == "root"'),
-    ("list", "eventName:\n            - B\n            - A",
-     '_text(event.deep_get("eventName")) in {"a", "b"}'),
+    (
+        "plain",
+        "eventName: CopyDBSnapshot",
+        '_text(event.deep_get("eventName")) == "copydbsnapshot"',
+    ),
+    (
+        "nested",
+        "userIdentity.type: Root",
+        '_text(event.deep_get("userIdentity", "type")) == "root"',
+    ),
+    (
+        "list",
+        "eventName:\n            - B\n            - A",
+        '_text(event.deep_get("eventName")) in {"a", "b"}',
+    ),
     ("null", "errorCode: null", 'event.deep_get("errorCode") is None'),
     ("exists", "errorCode|exists: true", 'event.deep_get("errorCode") is not None'),
     ("not exists", "errorCode|exists: false", 'event.deep_get("errorCode") is None'),
     ("wildcard", "userAgent: 'aws-cli/*'", '_wildcard(event.deep_get("userAgent"), "aws-cli/.*")'),
-    ("regex", "userAgent|re: '^Boto3/1\\.'", '_regex(event.deep_get("userAgent"), "^Boto3/1\\\\.")'),
+    (
+        "regex",
+        "userAgent|re: '^Boto3/1\\.'",
+        '_regex(event.deep_get("userAgent"), "^Boto3/1\\\\.")',
+    ),
     ("regex flag", "userAgent|re|i: 'boto3'", '_regex(event.deep_get("userAgent"), "(?i)boto3")'),
     ("number", "eventVersion: 1", '_text(event.deep_get("eventVersion")) == "1"'),
     ("bool", "readOnly: false", 'event.deep_get("readOnly") is False'),
-    ("fieldref", "recipientAccountId|fieldref: userIdentity.accountId",
-     '_same_text(event.deep_get("recipientAccountId"), event.deep_get("userIdentity", "accountId"))'),
+    (
+        "fieldref",
+        "recipientAccountId|fieldref: userIdentity.accountId",
+        '_same_text(event.deep_get("recipientAccountId"), event.deep_get("userIdentity", "accountId"))',
+    ),
     ("quote", "eventName: 'a\"b'", '_text(event.deep_get("eventName")) == "a\\"b"'),
 ]
 
 
-@pytest.mark.parametrize(("detection", "expected"), [c[1:] for c in CONVERSIONS], ids=[c[0] for c in CONVERSIONS])
+@pytest.mark.parametrize(
+    ("detection", "expected"), [c[1:] for c in CONVERSIONS], ids=[c[0] for c in CONVERSIONS]
+)
 def test_panther_backend_converts_item(detection: str, expected: str):
     assert convert(f"    selection:\n        {detection}\n    condition: selection\n") == expected
 
@@ -82,7 +107,12 @@ def test_panther_backend_region_comparison():
 
 
 RUNS = [
-    ("case-insensitive equality", "eventName: copydbsnapshot", {"eventName": "CopyDBSnapshot"}, True),
+    (
+        "case-insensitive equality",
+        "eventName: copydbsnapshot",
+        {"eventName": "CopyDBSnapshot"},
+        True,
+    ),
     ("missing field is not equal", "errorCode: AccessDenied", {}, False),
     ("null equals a missing field", "errorCode: null", {}, True),
     ("null equals JSON null", "errorCode: null", {"errorCode": None}, True),
@@ -100,7 +130,9 @@ RUNS = [
 ]
 
 
-@pytest.mark.parametrize(("detection", "record", "expected"), [r[1:] for r in RUNS], ids=[r[0] for r in RUNS])
+@pytest.mark.parametrize(
+    ("detection", "record", "expected"), [r[1:] for r in RUNS], ids=[r[0] for r in RUNS]
+)
 def test_panther_backend_semantics(detection: str, record: dict, expected: bool):
     expression = convert(f"    selection:\n        {detection}\n    condition: selection\n")
     assert run_rule(module(expression), record) is expected
@@ -110,11 +142,17 @@ UNSUPPORTED = [
     ("cidr", "sourceIPAddress|cidr: 192.0.2.0/24", "'cidr' modifier on field 'sourceIPAddress'"),
     ("compare", "eventVersion|gt: 1", "numeric comparison"),
     ("cased", "eventName|cased: CopyDBSnapshot", "'cased' modifier"),
-    ("fieldref startswith", "userAgent|fieldref|startswith: eventName", "field reference with startswith"),
+    (
+        "fieldref startswith",
+        "userAgent|fieldref|startswith: eventName",
+        "field reference with startswith",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("detection", "message"), [u[1:] for u in UNSUPPORTED], ids=[u[0] for u in UNSUPPORTED])
+@pytest.mark.parametrize(
+    ("detection", "message"), [u[1:] for u in UNSUPPORTED], ids=[u[0] for u in UNSUPPORTED]
+)
 def test_panther_backend_rejects_construct(detection: str, message: str):
     with pytest.raises(SigmaFeatureNotSupportedByBackendError, match="Panther Python") as caught:
         convert(f"    selection:\n        {detection}\n    condition: selection\n")
@@ -127,8 +165,10 @@ def test_panther_backend_rejects_keywords():
 
 
 def test_panther_backend_rejects_other_logsource():
-    rule = SigmaCollection.from_yaml(HEADER.replace("service: cloudtrail", "service: s3") + (
-        "    selection:\n        eventName: x\n    condition: selection\n"))
+    rule = SigmaCollection.from_yaml(
+        HEADER.replace("service: cloudtrail", "service: s3")
+        + ("    selection:\n        eventName: x\n    condition: selection\n")
+    )
     backend = PantherPythonBackend(processing_pipeline=cloudtrail_panther_pipeline())
     with pytest.raises(Exception, match="only converts rules with 'logsource: product: aws"):
         backend.convert(rule)
@@ -136,7 +176,7 @@ def test_panther_backend_rejects_other_logsource():
 
 def test_python_string_round_trips():
     for text in ['a"b', "back\\slash", "new\nline", "ünï", "{x}"]:
-        assert eval(python_string(text)) == text  # noqa: S307 - our own literal
+        assert eval(python_string(text)) == text
 
 
 def test_helpers_used_lists_called_helpers():

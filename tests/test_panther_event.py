@@ -26,17 +26,23 @@ LOOKUPS = [
 ]
 
 
-@pytest.mark.parametrize(("keys", "expected"), [c[1:] for c in LOOKUPS], ids=[c[0] for c in LOOKUPS])
+@pytest.mark.parametrize(
+    ("keys", "expected"), [c[1:] for c in LOOKUPS], ids=[c[0] for c in LOOKUPS]
+)
 def test_panther_event_stub_deep_get(keys: tuple[str, ...], expected: str):
     assert PantherEventStub(RECORD).deep_get(*keys, default="default") == expected
 
 
-@pytest.mark.parametrize(("keys", "expected"), [c[1:] for c in LOOKUPS], ids=[c[0] for c in LOOKUPS])
+@pytest.mark.parametrize(
+    ("keys", "expected"), [c[1:] for c in LOOKUPS], ids=[c[0] for c in LOOKUPS]
+)
 def test_panther_event_stub_matches_panther_core(keys: tuple[str, ...], expected: str):
     enriched = pytest.importorskip("panther_core.enriched_event")
     real = enriched.PantherEvent(RECORD)
     assert real.deep_get(*keys, default="default") == expected
-    assert PantherEventStub(RECORD).deep_get(*keys, default="default") == real.deep_get(*keys, default="default")
+    assert PantherEventStub(RECORD).deep_get(*keys, default="default") == real.deep_get(
+        *keys, default="default"
+    )
 
 
 def test_panther_event_stub_get_and_mapping():

@@ -21,7 +21,11 @@ FIELDS = [
     ("column", "awsRegion", "AWSRegion"),
     ("identity column", "userIdentity.principalId", "UserIdentityPrincipalid"),
     ("session issuer", "userIdentity.sessionContext.sessionIssuer.arn", "SessionIssuerArn"),
-    ("request parameter", "requestParameters.sourceRegion", "tostring(parse_json(RequestParameters).sourceRegion)"),
+    (
+        "request parameter",
+        "requestParameters.sourceRegion",
+        "tostring(parse_json(RequestParameters).sourceRegion)",
+    ),
     ("nested response", "responseElements.a.b", "tostring(parse_json(ResponseElements).a.b)"),
     ("derived field", "rds_source_region", "rds_source_region"),
 ]
@@ -32,9 +36,14 @@ def test_sentinel_field_expression_maps(field: str, expected: str):
     assert field_expression(field) == expected
 
 
-@pytest.mark.parametrize("field", ["userIdentity.sessionContext", "requestParameters", "requestParameters..x", "other"])
+@pytest.mark.parametrize(
+    "field", ["userIdentity.sessionContext", "requestParameters", "requestParameters..x", "other"]
+)
 def test_sentinel_field_expression_rejects(field: str):
-    with pytest.raises(SigmaTransformationError, match=f"The field '{field}' has no column in the Sentinel AWSCloudTrail"):
+    with pytest.raises(
+        SigmaTransformationError,
+        match=f"The field '{field}' has no column in the Sentinel AWSCloudTrail",
+    ):
         field_expression(field)
 
 
@@ -45,22 +54,100 @@ def test_sentinel_json_path_quotes_keys():
 
 
 REGION_CASES = [
-    ("arn only", {"awsRegion": "eu-west-1", "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")}}, "us-east-1", "eu-west-1"),
-    ("cluster arn", {"awsRegion": "eu-west-1", "requestParameters": {"sourceDBClusterSnapshotIdentifier": "arn:aws-cn:rds:cn-north-1:123456789012:cluster-snapshot:x"}}, "cn-north-1", "eu-west-1"),
-    ("same region arn", {"awsRegion": "us-east-1", "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")}}, "us-east-1", "us-east-1"),
-    ("upper case arn", {"awsRegion": "US-EAST-1", "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")}}, "us-east-1", "us-east-1"),
-    ("plain name", {"awsRegion": "us-east-1", "requestParameters": {"sourceDBSnapshotIdentifier": "orders"}}, "us-east-1", "us-east-1"),
-    ("not an rds arn", {"awsRegion": "us-west-2", "requestParameters": {"sourceDBSnapshotIdentifier": "arn:aws:ec2:us-east-1:123456789012:snapshot/x"}}, "us-west-2", "us-west-2"),
-    ("later candidate differs", {"awsRegion": "us-east-1", "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1"), "sourceRegion": "us-west-2"}}, "us-west-2", "us-east-1"),
-    ("response only", {"awsRegion": "us-east-1", "responseElements": {"sourceRegion": "EU-WEST-3"}}, "eu-west-3", "us-east-1"),
-    ("empty region unknown", {"awsRegion": "us-east-1", "requestParameters": {"sourceRegion": ""}}, "us-east-1", "us-east-1"),
+    (
+        "arn only",
+        {
+            "awsRegion": "eu-west-1",
+            "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")},
+        },
+        "us-east-1",
+        "eu-west-1",
+    ),
+    (
+        "cluster arn",
+        {
+            "awsRegion": "eu-west-1",
+            "requestParameters": {
+                "sourceDBClusterSnapshotIdentifier": "arn:aws-cn:rds:cn-north-1:123456789012:cluster-snapshot:x"
+            },
+        },
+        "cn-north-1",
+        "eu-west-1",
+    ),
+    (
+        "same region arn",
+        {
+            "awsRegion": "us-east-1",
+            "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")},
+        },
+        "us-east-1",
+        "us-east-1",
+    ),
+    (
+        "upper case arn",
+        {
+            "awsRegion": "US-EAST-1",
+            "requestParameters": {"sourceDBSnapshotIdentifier": ARN.format(region="us-east-1")},
+        },
+        "us-east-1",
+        "us-east-1",
+    ),
+    (
+        "plain name",
+        {"awsRegion": "us-east-1", "requestParameters": {"sourceDBSnapshotIdentifier": "orders"}},
+        "us-east-1",
+        "us-east-1",
+    ),
+    (
+        "not an rds arn",
+        {
+            "awsRegion": "us-west-2",
+            "requestParameters": {
+                "sourceDBSnapshotIdentifier": "arn:aws:ec2:us-east-1:123456789012:snapshot/x"
+            },
+        },
+        "us-west-2",
+        "us-west-2",
+    ),
+    (
+        "later candidate differs",
+        {
+            "awsRegion": "us-east-1",
+            "requestParameters": {
+                "sourceDBSnapshotIdentifier": ARN.format(region="us-east-1"),
+                "sourceRegion": "us-west-2",
+            },
+        },
+        "us-west-2",
+        "us-east-1",
+    ),
+    (
+        "response only",
+        {"awsRegion": "us-east-1", "responseElements": {"sourceRegion": "EU-WEST-3"}},
+        "eu-west-3",
+        "us-east-1",
+    ),
+    (
+        "empty region unknown",
+        {"awsRegion": "us-east-1", "requestParameters": {"sourceRegion": ""}},
+        "us-east-1",
+        "us-east-1",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("record", "source", "destination"), [c[1:] for c in REGION_CASES], ids=[c[0] for c in REGION_CASES])
+@pytest.mark.parametrize(
+    ("record", "source", "destination"),
+    [c[1:] for c in REGION_CASES],
+    ids=[c[0] for c in REGION_CASES],
+)
 def test_sentinel_region_extend_derives_regions(record: dict, source: str, destination: str):
-    query = parse_kql(f"{TABLE}\n{region_extend_commands()}\n| project rds_source_region, rds_destination_region")
-    assert query.rows(BASE | record) == [{"rds_source_region": source, "rds_destination_region": destination}]
+    query = parse_kql(
+        f"{TABLE}\n{region_extend_commands()}\n| project rds_source_region, rds_destination_region"
+    )
+    assert query.rows(BASE | record) == [
+        {"rds_source_region": source, "rds_destination_region": destination}
+    ]
 
 
 def test_sentinel_region_extend_drops_helpers():

@@ -17,6 +17,8 @@ SPLITS = [
 ]
 
 
-@pytest.mark.parametrize(("expression", "expected"), [s[1:] for s in SPLITS], ids=[s[0] for s in SPLITS])
+@pytest.mark.parametrize(
+    ("expression", "expected"), [s[1:] for s in SPLITS], ids=[s[0] for s in SPLITS]
+)
 def test_split_top_level_and(expression: str, expected: list[str]):
     assert split_top_level(expression, " and ") == expected

@@ -46,7 +46,9 @@ def test_sentinel_rule_values(document: dict, kql: str):
     assert document["kind"] == "Scheduled"
     assert document["tactics"] == ["Exfiltration"]
     assert document["relevantTechniques"] == ["T1537"]
-    assert document["requiredDataConnectors"] == [{"connectorId": "AWS", "dataTypes": ["AWSCloudTrail"]}]
+    assert document["requiredDataConnectors"] == [
+        {"connectorId": "AWS", "dataTypes": ["AWSCloudTrail"]}
+    ]
     assert document["query"] == kql + "\n"
     assert document["version"] == "1.0.0"
 
@@ -58,7 +60,10 @@ def test_sentinel_rule_id_is_stable(project_rule: LoadedRule, document: dict):
 
 
 def test_sentinel_entity_mappings(document: dict):
-    mapped = {m["entityType"]: {f["identifier"]: f["columnName"] for f in m["fieldMappings"]} for m in document["entityMappings"]}
+    mapped = {
+        m["entityType"]: {f["identifier"]: f["columnName"] for f in m["fieldMappings"]}
+        for m in document["entityMappings"]
+    }
     assert mapped == {
         "Account": {"FullName": "UserIdentityArn"},
         "IP": {"Address": "SourceIpAddress"},
@@ -76,7 +81,9 @@ def test_sentinel_mapped_columns_are_output(document: dict, kql: str):
 def test_sentinel_output_row_values(kql: str):
     row = cached_kql(kql).rows(CASES[0].record)[0]
     assert row["UserIdentityArn"] == CASES[0].record["userIdentity"]["arn"]
-    assert row["SourceSnapshot"] == CASES[0].record["requestParameters"]["sourceDBSnapshotIdentifier"]
+    assert (
+        row["SourceSnapshot"] == CASES[0].record["requestParameters"]["sourceDBSnapshotIdentifier"]
+    )
     assert row["SourceRegion"] == "us-east-1"
     assert row["DestinationRegion"] == "us-west-2"
     assert row["CloudAppName"] == "Amazon Web Services"
@@ -96,8 +103,11 @@ def test_sentinel_kql_matches_case(kql: str, case):
 
 def test_sentinel_follows_rule_changes(tmp_path: Path):
     changed = tmp_path / "changed.yml"
-    changed.write_text(RULE_PATH.read_text().replace("level: medium", "level: high").replace(
-        "- CopyDBClusterSnapshot", "- RestoreDBClusterFromSnapshot"))
+    changed.write_text(
+        RULE_PATH.read_text()
+        .replace("level: medium", "level: high")
+        .replace("- CopyDBClusterSnapshot", "- RestoreDBClusterFromSnapshot")
+    )
     loaded = load_rule(changed)
     query = convert_kql(loaded)
     assert '"RestoreDBClusterFromSnapshot"' in query
@@ -106,8 +116,13 @@ def test_sentinel_follows_rule_changes(tmp_path: Path):
 
 def test_sentinel_rejects_long_custom_detail_key(tmp_path: Path):
     changed = tmp_path / "changed.yml"
-    changed.write_text(RULE_PATH.read_text().replace(
-        "    - eventName\n", "    - eventName\n    - requestParameters.targetDBSnapshotIdentifier\n", 1))
+    changed.write_text(
+        RULE_PATH.read_text().replace(
+            "    - eventName\n",
+            "    - eventName\n    - requestParameters.targetDBSnapshotIdentifier\n",
+            1,
+        )
+    )
     with pytest.raises(ConversionError, match="'TargetDBSnapshotIdentifier' for the output field"):
         convert_kql(load_rule(changed))
 

@@ -22,7 +22,12 @@ VALID = {
     "tactics": ["Exfiltration"],
     "relevantTechniques": ["T1537"],
     "query": "AWSCloudTrail | take 1\n",
-    "entityMappings": [{"entityType": "IP", "fieldMappings": [{"identifier": "Address", "columnName": "SourceIpAddress"}]}],
+    "entityMappings": [
+        {
+            "entityType": "IP",
+            "fieldMappings": [{"identifier": "Address", "columnName": "SourceIpAddress"}],
+        }
+    ],
     "customDetails": {"EventName": "EventName"},
     "version": "1.0.0",
     "kind": "Scheduled",
@@ -42,6 +47,7 @@ def _set(path: tuple, value):
             del target[path[-1]]
         else:
             target[path[-1]] = value
+
     return change
 
 
@@ -60,22 +66,92 @@ BROKEN = [
     ("period shorter", _set(("queryPeriod",), "30m"), "queryPeriod is shorter than queryFrequency"),
     ("span unit", _set(("queryFrequency",), "1w"), "queryFrequency '1w'"),
     ("tactic", _set(("tactics",), ["Exfil"]), "tactic 'Exfil' is not one of"),
-    ("technique id", _set(("relevantTechniques",), ["1537"]), "technique '1537' is not an ATT&CK technique id"),
-    ("technique without tactic", _set(("tactics",), ["Impact"]), "technique 'T1537' needs the tactics ['Exfiltration']"),
+    (
+        "technique id",
+        _set(("relevantTechniques",), ["1537"]),
+        "technique '1537' is not an ATT&CK technique id",
+    ),
+    (
+        "technique without tactic",
+        _set(("tactics",), ["Impact"]),
+        "technique 'T1537' needs the tactics ['Exfiltration']",
+    ),
     ("version", _set(("version",), "1.0"), "version '1.0' is not in the form X.Y.Z"),
     ("empty query", _set(("query",), ""), "query must be a string"),
-    ("connector", _set(("requiredDataConnectors", 0, "connectorId"), "AzureActivity"), "connectorId 'AzureActivity'"),
-    ("no data types", _set(("requiredDataConnectors", 0, "dataTypes"), KeyError), "needs a dataTypes list"),
-    ("custom detail key", _set(("customDetails",), {"AVeryLongCustomDetailKey": "EventName"}), "custom detail key 'AVeryLongCustomDetailKey'"),
-    ("custom detail value", _set(("customDetails",), {"Event": "parse_json(x)"}), "custom detail value 'parse_json(x)'"),
-    ("too many details", _set(("customDetails",), {f"K{i}": "C" for i in range(21)}), "at most 20 entries"),
-    ("entity type", _set(("entityMappings", 0, "entityType"), "Machine"), "entityType 'Machine' is not one of"),
-    ("identifier", _set(("entityMappings", 0, "fieldMappings", 0, "identifier"), "Ip"), "identifier 'Ip' is not one of"),
-    ("column", _set(("entityMappings", 0, "fieldMappings", 0, "columnName"), "a.b"), "column 'a.b' is not a column name"),
-    ("required identifier", _set(("entityMappings",), [{"entityType": "Account", "fieldMappings": [{"identifier": "UPNSuffix", "columnName": "X"}]}]), "none of the required identifier sets"),
-    ("too many fields", _set(("entityMappings", 0, "fieldMappings"), [{"identifier": "Address", "columnName": "A"}] * 4), "1 to 3 mappings"),
-    ("duplicate identifier", _set(("entityMappings", 0, "fieldMappings"), [{"identifier": "Address", "columnName": "A"}] * 2), "mapped twice"),
-    ("too many entities", _set(("entityMappings",), VALID["entityMappings"] * 6), "list of 1 to 5 mappings"),
+    (
+        "connector",
+        _set(("requiredDataConnectors", 0, "connectorId"), "AzureActivity"),
+        "connectorId 'AzureActivity'",
+    ),
+    (
+        "no data types",
+        _set(("requiredDataConnectors", 0, "dataTypes"), KeyError),
+        "needs a dataTypes list",
+    ),
+    (
+        "custom detail key",
+        _set(("customDetails",), {"AVeryLongCustomDetailKey": "EventName"}),
+        "custom detail key 'AVeryLongCustomDetailKey'",
+    ),
+    (
+        "custom detail value",
+        _set(("customDetails",), {"Event": "parse_json(x)"}),
+        "custom detail value 'parse_json(x)'",
+    ),
+    (
+        "too many details",
+        _set(("customDetails",), {f"K{i}": "C" for i in range(21)}),
+        "at most 20 entries",
+    ),
+    (
+        "entity type",
+        _set(("entityMappings", 0, "entityType"), "Machine"),
+        "entityType 'Machine' is not one of",
+    ),
+    (
+        "identifier",
+        _set(("entityMappings", 0, "fieldMappings", 0, "identifier"), "Ip"),
+        "identifier 'Ip' is not one of",
+    ),
+    (
+        "column",
+        _set(("entityMappings", 0, "fieldMappings", 0, "columnName"), "a.b"),
+        "column 'a.b' is not a column name",
+    ),
+    (
+        "required identifier",
+        _set(
+            ("entityMappings",),
+            [
+                {
+                    "entityType": "Account",
+                    "fieldMappings": [{"identifier": "UPNSuffix", "columnName": "X"}],
+                }
+            ],
+        ),
+        "none of the required identifier sets",
+    ),
+    (
+        "too many fields",
+        _set(
+            ("entityMappings", 0, "fieldMappings"),
+            [{"identifier": "Address", "columnName": "A"}] * 4,
+        ),
+        "1 to 3 mappings",
+    ),
+    (
+        "duplicate identifier",
+        _set(
+            ("entityMappings", 0, "fieldMappings"),
+            [{"identifier": "Address", "columnName": "A"}] * 2,
+        ),
+        "mapped twice",
+    ),
+    (
+        "too many entities",
+        _set(("entityMappings",), VALID["entityMappings"] * 6),
+        "list of 1 to 5 mappings",
+    ),
 ]
 
 
@@ -87,9 +163,17 @@ def test_sentinel_schema_rejects(change, message: str):
     assert any(message in problem for problem in problems), problems
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("5m", timedelta(minutes=5)), ("1h", timedelta(hours=1)), ("14d", timedelta(days=14)),
-    ("h", None), ("1.5h", None), ("PT1H", None), (60, None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5m", timedelta(minutes=5)),
+        ("1h", timedelta(hours=1)),
+        ("14d", timedelta(days=14)),
+        ("h", None),
+        ("1.5h", None),
+        ("PT1H", None),
+        (60, None),
+    ],
+)
 def test_sentinel_schema_parse_span(text, expected):
     assert parse_span(text) == expected

@@ -16,10 +16,10 @@ from typing import Any
 
 import duckdb
 import duckdb_kql
+from sigma.pipelines.cloudtrail.sentinel import TABLE
 
 from converters.errors import EvaluatorError, UnsupportedQueryError
 from converters.evaluators.sentinel_row import ALL_COLUMNS, column_type, sentinel_row
-from sigma.pipelines.cloudtrail.sentinel import TABLE
 
 __all__ = ["KqlQuery", "parse_kql", "sentinel_row"]
 
@@ -37,11 +37,15 @@ class KqlQuery:
         row = sentinel_row(record)
         self.connection.execute(f'DELETE FROM "{TABLE}"')
         placeholders = ", ".join("?" for _ in ALL_COLUMNS)
-        self.connection.execute(f'INSERT INTO "{TABLE}" VALUES ({placeholders})', [row[c] for c in ALL_COLUMNS])
+        self.connection.execute(
+            f'INSERT INTO "{TABLE}" VALUES ({placeholders})', [row[c] for c in ALL_COLUMNS]
+        )
         try:
             cursor = self.connection.execute(self.sql)
         except duckdb.Error as error:
-            raise EvaluatorError(f"The KQL query failed on the record: {error}. Query: {self.text!r}") from error
+            raise EvaluatorError(
+                f"The KQL query failed on the record: {error}. Query: {self.text!r}"
+            ) from error
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 

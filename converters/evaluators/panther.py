@@ -27,7 +27,9 @@ def load_rule_module(source: str) -> types.ModuleType:
     except SyntaxError as error:
         raise EvaluatorError(f"The Panther rule module is not valid Python: {error}") from error
     if not callable(module.__dict__.get("rule")):
-        raise EvaluatorError("The Panther rule module defines no rule(event) function. Regenerate it with 'make panther'.")
+        raise EvaluatorError(
+            "The Panther rule module defines no rule(event) function. Regenerate it with 'make panther'."
+        )
     return module
 
 
