@@ -111,10 +111,15 @@ def convert_panther_module(loaded: LoadedRule) -> str:
 
 def _module_header(loaded: LoadedRule) -> str:
     return (
-        f'"""{_one_line(loaded.rule.title)}.\n\n'
-        f"Generated from the Sigma rule {loaded.rule.id!s} ({loaded.path.name}).\n"
+        f'"""{_docstring_text(loaded.rule.title)}.\n\n'
+        f"Generated from the Sigma rule {loaded.rule.id!s} ({_docstring_text(loaded.path.name)}).\n"
         'Regenerate it with `make panther` instead of editing this file.\n"""\n'
     )
+
+
+def _docstring_text(text: str) -> str:
+    # A double quote could end the docstring and a backslash would start an escape.
+    return _one_line(text).replace('"', "'").replace("\\", "/")
 
 
 def _output_fields_source(rule: SigmaRule) -> str:

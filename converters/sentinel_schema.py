@@ -2,11 +2,14 @@
 
 The Azure-Sentinel repository checks every YAML file under Detections/ in its CI
 (.script/tests/detectionTemplateSchemaValidation): required keys, allowed values of
-severity, kind, tactics, trigger operator and entity types, the ISO or "<n>m/h/d"
-time spans between 5 minutes and 14 days with period >= frequency, a trigger
-threshold of 0 to 10000, an X.Y.Z version, at most 20 custom details with short keys,
-and 1 to 5 entity mappings of 1 to 3 fields with valid identifiers. The rules below
-restate those checks; no code is taken from that repository.
+severity, kind, tactics, trigger operator and entity types, query frequency and period
+between 5 minutes and 14 days with period >= frequency, a trigger threshold of 0 to
+10000, an X.Y.Z version, at most 20 custom details with short keys, and 1 to 5 entity
+mappings of 1 to 3 fields with valid identifiers. The functions below restate those
+checks; no code is taken from that repository.
+
+NOTE: spans are accepted in the "<n>m", "<n>h" and "<n>d" forms only. The repository
+also accepts .NET time span text such as "01:00:00", which the generator never writes.
 """
 
 from __future__ import annotations

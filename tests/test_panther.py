@@ -207,3 +207,19 @@ def test_panther_rule_id_needs_words(tmp_path: Path):
         ConversionError, match="Cannot derive a Panther RuleID from the title 'AWS RDS'"
     ):
         rule_id(load_rule(other).rule)
+
+
+def test_panther_hostile_title_stays_valid_python(tmp_path: Path):
+    other = tmp_path / "other.yml"
+    other.write_text(
+        RULE_PATH.read_text().replace(
+            "title: AWS RDS Snapshot Copied To Another Region",
+            "title: 'AWS RDS copy \"\"\" {x} \\\\n done'",
+        )
+    )
+    loaded = load_rule(other)
+    python = convert_panther(loaded, []).python
+    ast.parse(python)
+    title = call_function(python, "title", CASES[0].record)
+    assert '"""' in loaded.rule.title
+    assert title.startswith(f"{loaded.rule.title}: us-east-1 to us-west-2")
