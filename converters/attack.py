@@ -47,7 +47,7 @@ def techniques(rule: SigmaRule) -> list[str]:
 
 
 def technique_names(rule: SigmaRule) -> list[str]:
-    """Return the names of the rule's techniques that TECHNIQUE_NAMES knows."""
+    """Return the names of the rule's techniques that TECHNIQUE_NAMES lists."""
     return [TECHNIQUE_NAMES[t] for t in techniques(rule) if t in TECHNIQUE_NAMES]
 
 
@@ -55,7 +55,8 @@ def report_pairs(rule: SigmaRule) -> list[str]:
     """Return Panther's MITRE ATT&CK report entries, TACTIC:TECHNIQUE.
 
     Sigma tags do not say which tactic a technique serves, so every tactic is paired with
-    every technique; a rule with several tactics may get pairs that ATT&CK does not list.
+    every technique. A rule with several tactics may therefore get pairs that ATT&CK does
+    not list.
     """
     return [
         f"{tactic_id}:{technique}"

@@ -2,9 +2,9 @@
 
 Panther's own class is ``panther_core.enriched_event.PantherEvent`` (the package that
 panther-analysis-tool runs rule tests with). It is used when installed. PantherEventStub
-is a minimal stand-in with the same lookup semantics for the calls our rules make:
-read-only, keys looked up case-insensitively after an exact match fails, and
-``deep_get`` returning the default for a missing key, a null value or a non-mapping.
+is a minimal stand-in with the same lookup semantics for the calls our rules make. It is
+read-only and looks a key up case-insensitively after an exact match fails. Its
+``deep_get`` returns the default for a missing key, a null value or a non-mapping.
 """
 
 from __future__ import annotations

@@ -151,49 +151,65 @@ def analytics_rule_problems(rule: dict[str, Any]) -> list[str]:
 
 
 def _value_problems(rule: dict[str, Any]) -> list[str]:
-    problems = []
+    return [
+        *_id_problems(rule),
+        *_enum_problems(rule),
+        *_text_problems(rule),
+        *_attack_problems(rule),
+    ]
+
+
+def _id_problems(rule: dict[str, Any]) -> list[str]:
     try:
         uuid.UUID(str(rule.get("id")))
     except ValueError:
-        problems.append(f"id '{rule.get('id')}' is not a GUID")
-    checks = [
-        ("severity", rule.get("severity") in SEVERITIES, sorted(SEVERITIES)),
-        ("kind", rule.get("kind") in KINDS, sorted(KINDS)),
-        (
-            "triggerOperator",
-            rule.get("triggerOperator") in TRIGGER_OPERATORS,
-            sorted(TRIGGER_OPERATORS),
-        ),
-    ]
-    problems += [
-        f"{key} '{rule.get(key)}' is not one of {valid}" for key, ok, valid in checks if not ok
+        return [f"id '{rule.get('id')}' is not a GUID"]
+    return []
+
+
+def _enum_problems(rule: dict[str, Any]) -> list[str]:
+    allowed = {"severity": SEVERITIES, "kind": KINDS, "triggerOperator": TRIGGER_OPERATORS}
+    problems = [
+        f"{key} '{rule.get(key)}' is not one of {sorted(values)}"
+        for key, values in allowed.items()
+        if rule.get(key) not in values
     ]
     threshold = rule.get("triggerThreshold")
     if not isinstance(threshold, int) or isinstance(threshold, bool) or not 0 <= threshold <= 10000:
         problems.append(f"triggerThreshold '{threshold}' is not an integer from 0 to 10000")
+    return problems
+
+
+def _text_problems(rule: dict[str, Any]) -> list[str]:
+    problems = []
     for key, limit in (("name", 256), ("description", 5000)):
         if not isinstance(rule.get(key), str) or not rule[key].strip() or len(rule[key]) > limit:
             problems.append(f"{key} must be a non-empty string of at most {limit} characters")
+
     query = rule.get("query")
     if not isinstance(query, str) or not 1 <= len(query) <= MAX_QUERY_LENGTH:
         problems.append(f"query must be a string of 1 to {MAX_QUERY_LENGTH} characters")
-    if "version" in rule and not (
-        isinstance(rule["version"], str) and VERSION.match(rule["version"])
-    ):
-        problems.append(f"version '{rule['version']}' is not in the form X.Y.Z")
-    problems += [
-        f"tactic '{t}' is not one of {sorted(TACTICS)}"
-        for t in rule.get("tactics") or []
-        if t not in TACTICS
+
+    version = rule.get("version")
+    if "version" in rule and not (isinstance(version, str) and VERSION.match(version)):
+        problems.append(f"version '{version}' is not in the form X.Y.Z")
+    return problems
+
+
+def _attack_problems(rule: dict[str, Any]) -> list[str]:
+    tactics = rule.get("tactics") or []
+    techniques = rule.get("relevantTechniques") or []
+    problems = [
+        f"tactic '{t}' is not one of {sorted(TACTICS)}" for t in tactics if t not in TACTICS
     ]
     problems += [
         f"technique '{t}' is not an ATT&CK technique id such as T1537 or T1078.004"
-        for t in rule.get("relevantTechniques") or []
+        for t in techniques
         if not TECHNIQUE.match(str(t))
     ]
-    for technique in rule.get("relevantTechniques") or []:
+    for technique in techniques:
         needed = TECHNIQUE_TACTICS.get(str(technique).split(".")[0], frozenset())
-        if not needed <= set(rule.get("tactics") or []):
+        if not needed <= set(tactics):
             problems.append(f"technique '{technique}' needs the tactics {sorted(needed)}")
     return problems
 

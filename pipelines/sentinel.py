@@ -1,8 +1,8 @@
 """Processing pipeline for KQL over Microsoft Sentinel's AWSCloudTrail table.
 
 Sentinel's AWS connector flattens each CloudTrail record into columns. Top-level fields
-and the userIdentity fields get columns of their own (COLUMNS); requestParameters,
-responseElements and the other JSON objects stay JSON strings (JSON_COLUMNS) that a
+and the userIdentity fields get columns of their own (COLUMNS). requestParameters,
+responseElements and the other JSON objects stay JSON strings (JSON_COLUMNS), which a
 query reads with ``parse_json``. Column names follow the Azure Monitor table reference
 for AWSCloudTrail.
 """

@@ -55,8 +55,8 @@ def panther_cli() -> Path:
 
 
 def run_panther_tests(folder: Path) -> subprocess.CompletedProcess[str]:
-    # --skip-version-check must come before the subcommand, else the CLI asks PyPI for
-    # a newer version first.
+    # --skip-version-check must come before the subcommand, because otherwise the CLI
+    # first queries PyPI for a newer version.
     return subprocess.run(
         [str(panther_cli()), "--skip-version-check", "test", "--path", str(folder)],
         capture_output=True,
@@ -214,7 +214,7 @@ def test_panther_hostile_title_stays_valid_python(tmp_path: Path):
     other.write_text(
         RULE_PATH.read_text().replace(
             "title: AWS RDS Snapshot Copied To Another Region",
-            "title: 'AWS RDS copy \"\"\" {x} \\\\n done'",
+            'title: \'AWS RDS copy """ {x} \\\\n done\'',
         )
     )
     loaded = load_rule(other)
