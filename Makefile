@@ -23,6 +23,12 @@ CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 # certifi, urllib3, click), so it gets a virtual environment of its own.
 PANTHER_VENV ?= .venv-panther
 PANTHER_STAMP := $(PANTHER_VENV)/.installed
+# duckdb-kql and esql-parser pin different ANTLR runtimes, so the KQL-to-SQL translator
+# gets a virtual environment of its own too. The KQL evaluator runs it as DUCKDB_KQL.
+KQL_VENV ?= .venv-kql
+KQL_STAMP := $(KQL_VENV)/.installed
+DUCKDB_KQL ?= $(CURDIR)/$(KQL_VENV)/bin/duckdb-kql
+export DUCKDB_KQL
 
 DEPS_STAMP := $(VENV)/.deps-installed
 CODE_STAMP := $(VENV)/.code-installed
@@ -58,10 +64,15 @@ $(PANTHER_STAMP): requirements-panther.lock
 	$(PANTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-panther.lock
 	@touch $@
 
+$(KQL_STAMP): requirements-kql.lock
+	@test -x $(KQL_VENV)/bin/python || $(PYTHON) -m venv $(KQL_VENV)
+	$(KQL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-kql.lock
+	@touch $@
+
 install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma convert -p cloudtrail_splunk` works
 	@echo "Installed. Try: $(VENV)/bin/sigma convert -t splunk -p cloudtrail_splunk sigma/aws_rds_snapshot_cross_region.yml"
 
-splunk: $(CODE_STAMP) ## Print the SPL and write $(OUT)/splunk/savedsearches.conf
+splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
 panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules with the cases as Tests
@@ -70,11 +81,11 @@ panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules
 sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql and .yaml (analytics rule)
 	@$(CLI) sentinel $(RULE_ARGS) --out "$(OUT)"
 
-verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
+verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
 
-test: $(CODE_STAMP) $(PANTHER_STAMP) ## Run the test suite
+test: $(CODE_STAMP) $(PANTHER_STAMP) $(KQL_STAMP) ## Run the test suite
 	PANTHER_ANALYSIS_TOOL=$(PANTHER_VENV)/bin/panther_analysis_tool $(PY) -m pytest
 
 clean: ## Remove generated output and the virtual environment
-	rm -rf $(OUT) $(VENV) $(PANTHER_VENV) build *.egg-info .pytest_cache
+	rm -rf $(OUT) $(VENV) $(PANTHER_VENV) $(KQL_VENV) build *.egg-info .pytest_cache

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
+
 from .evaluators.kql import cached_kql
 from .evaluators.panther import run_rule
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
@@ -14,7 +16,6 @@ from .panther import convert_panther_module
 from .rules import LoadedRule
 from .sentinel import convert_kql
 from .splunk import convert_spl
-from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 
 
 @dataclass(frozen=True)

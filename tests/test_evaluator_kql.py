@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from converters.errors import EvaluatorError, UnsupportedQueryError
-from converters.evaluators.kql import cached_kql, parse_kql
+from converters.evaluators.kql import (
+    cached_kql,
+    parse_kql,
+    translate_kql,
+    translate_many,
+    translator_path,
+)
 
 RECORD = {
     "eventSource": "rds.amazonaws.com",
@@ -72,11 +78,21 @@ PREDICATES = [
 ]
 
 
+def where(predicate: str) -> str:
+    return f"AWSCloudTrail | where {predicate}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def translations() -> None:
+    # One run of duckdb-kql for the whole table instead of one per query.
+    translate_many(where(p[1]) for p in PREDICATES)
+
+
 @pytest.mark.parametrize(
     ("predicate", "expected"), [p[1:] for p in PREDICATES], ids=[p[0] for p in PREDICATES]
 )
 def test_kql_engine_predicate(predicate: str, expected: bool):
-    assert parse_kql(f"AWSCloudTrail | where {predicate}").matches(RECORD) is expected
+    assert parse_kql(where(predicate)).matches(RECORD) is expected
 
 
 def test_kql_engine_rows_return_projection():
@@ -113,3 +129,18 @@ def test_kql_engine_rejects_invalid_syntax():
 def test_kql_engine_parse_json_of_text():
     query = parse_kql('AWSCloudTrail | where tostring(parse_json(EventName)) == "CopyDBSnapshot"')
     assert query.matches(RECORD)
+
+
+def test_kql_translator_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    missing = tmp_path / "duckdb-kql"
+    monkeypatch.setenv("DUCKDB_KQL", str(missing))
+    with pytest.raises(EvaluatorError, match=f"not found at {missing}"):
+        translator_path()
+
+
+def test_kql_translate_names_failing_query():
+    good = "AWSCloudTrail | take 1"
+    bad = "AWSCloudTrail | where ("
+    with pytest.raises(EvaluatorError, match="Invalid KQL"):
+        translate_many([good, bad])
+    assert translate_kql(good).startswith("WITH")

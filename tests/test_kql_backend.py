@@ -7,7 +7,7 @@ from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaFeatureNotSupportedByBackendError
 from sigma.pipelines.cloudtrail import cloudtrail_sentinel_pipeline
 
-from converters.evaluators.kql import parse_kql
+from converters.evaluators.kql import parse_kql, translate_many
 from converters.kql_backend import SentinelKqlBackend, kql_string
 
 HEADER = """
@@ -109,6 +109,12 @@ RUNS = [
     ),
     ("fieldref of two missing", "recipientAccountId|fieldref: userIdentity.accountId", {}, False),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def translations() -> None:
+    # One run of duckdb-kql for every query these tests execute.
+    translate_many(convert(selection(run[1])) for run in RUNS)
 
 
 @pytest.mark.parametrize(

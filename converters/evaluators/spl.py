@@ -22,11 +22,16 @@ from lark.exceptions import UnexpectedInput, VisitError
 from converters.errors import EvaluatorError, UnsupportedQueryError
 from converters.evaluators import spl_values as values
 from converters.evaluators.spl_event import splunk_event
-from converters.evaluators.spl_search import EMPTY_VALUE_READING, EmptyValueError
 from converters.evaluators.spl_expr import Expr, ExprBuilder, require_where_result
 from converters.evaluators.spl_functions import make_call
 from converters.evaluators.spl_regex import compile_pcre, unescape_spl
-from converters.evaluators.spl_search import SearchBuilder, SearchNode, field_values
+from converters.evaluators.spl_search import (
+    EMPTY_VALUE_READING,
+    EmptyValueError,
+    SearchBuilder,
+    SearchNode,
+    field_values,
+)
 
 __all__ = ["SplQuery", "parse_spl", "splunk_event"]
 
@@ -154,7 +159,7 @@ class SplQuery:
         """
         try:
             return self.evaluate(event) is not None
-        except EmptyValueError as error:
+        except EmptyValueError:
             verdicts = set()
             for reading in ("absent", "value"):
                 token = EMPTY_VALUE_READING.set(reading)
@@ -163,7 +168,7 @@ class SplQuery:
                 finally:
                     EMPTY_VALUE_READING.reset(token)
             if len(verdicts) > 1:
-                raise error
+                raise
             return verdicts.pop()
 
     def __repr__(self) -> str:

@@ -6,8 +6,8 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from typing import Literal
 from dataclasses import dataclass
+from typing import Literal
 
 from lark import Token, Transformer, v_args
 
