@@ -30,7 +30,7 @@ from converters.evaluators.sentinel_row import ALL_COLUMNS, column_type, sentine
 
 __all__ = ["KqlQuery", "cached_kql", "parse_kql", "sentinel_row", "translate_kql"]
 
-# Where to find the duckdb-kql command: $DUCKDB_KQL, else .venv-kql in the current
+# Lookup order of the duckdb-kql command: $DUCKDB_KQL, else .venv-kql in the current
 # folder (where `make` creates it), else the PATH.
 TRANSLATOR_VARIABLE = "DUCKDB_KQL"
 TRANSLATOR_DEFAULT = Path(".venv-kql") / "bin" / "duckdb-kql"
