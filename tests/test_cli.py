@@ -182,6 +182,18 @@ def test_verify_bundled_cases_pass():
     assert "targets disagree on 0 events" in result.stdout
 
 
+@pytest.mark.parametrize("target", ["panther", "kql"])
+def test_verify_lists_target_verdicts(target: str):
+    result = run("verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = json.loads(CASES_PATH.read_text())["cases"]
+    lines = [line for line in result.stdout.splitlines() if f"  {target}  " in line]
+    assert len(lines) == len(cases)
+    assert all(line.endswith("  ok") for line in lines)
+    alerts = sum(1 for case in cases if case["expected"])
+    assert f"{target}: {alerts} alerts" in result.stdout
+
+
 def test_verify_json_lines():
     result = run("verify", "--json")
     assert result.returncode == 0, result.stderr
