@@ -10,10 +10,13 @@ OUT ?= out
 RULE ?=
 INDEX ?=
 SOURCETYPE ?= aws:cloudtrail
+ECS_INDEX ?=
+FORMAT ?= esql
 EVENTS ?=
 JSON ?=
 STRICT ?=
 DEBUG ?=
+AS_IS ?=
 
 RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
 EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
@@ -32,11 +35,11 @@ export DUCKDB_KQL
 
 DEPS_STAMP := $(VENV)/.deps-installed
 CODE_STAMP := $(VENV)/.code-installed
-CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name 'py.typed' \) 2>/dev/null)
+CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name '*.yml' -o -name '*.md' -o -name 'py.typed' \) 2>/dev/null)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk panther sentinel verify test clean
+.PHONY: help install splunk elastic panther sentinel verify test clean check contribution
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -45,7 +48,9 @@ help: ## List the targets and their options
 	@echo
 	@echo "Options: RULE=path (one other Sigma rule file; default: every rule in sigma/)"
 	@echo "         INDEX=name SOURCETYPE=name (splunk; default sourcetype aws:cloudtrail)"
+	@echo "         INDEX=pattern ECS_INDEX=pattern FORMAT=esql (elastic; INDEX is the raw CloudTrail index)"
 	@echo "         EVENTS=path JSON=1 STRICT=1 (verify)   DEBUG=1 (show tracebacks)"
+	@echo "         AS_IS=1 (check the rule files byte for byte, not as contributed)"
 
 $(DEPS_STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +80,9 @@ install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma co
 splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
+elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and out/elastic/kibana-rules.ndjson
+	@$(CLI) elastic $(RULE_ARGS) --index "$(INDEX)" --ecs-index "$(ECS_INDEX)" --format "$(FORMAT)" --out "$(OUT)"
+
 panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules with the cases as Tests
 	@$(CLI) panther $(RULE_ARGS) --out "$(OUT)"
 
@@ -83,6 +91,12 @@ sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql an
 
 verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
+
+check: $(CODE_STAMP) ## Run SigmaHQ's CI checks offline on the rules as `make contribution` writes them
+	@$(CLI) check $(RULE_ARGS) $(EVENTS_ARGS) $(if $(AS_IS),--as-is)
+
+contribution: $(CODE_STAMP) ## Write out/sigmahq/: the rule in SigmaHQ's folders and PULL_REQUEST.md
+	@$(CLI) contribution $(RULE_ARGS) $(EVENTS_ARGS) --out "$(OUT)/sigmahq"
 
 test: $(CODE_STAMP) $(PANTHER_STAMP) $(KQL_STAMP) ## Run the test suite
 	PANTHER_ANALYSIS_TOOL=$(PANTHER_VENV)/bin/panther_analysis_tool $(PY) -m pytest

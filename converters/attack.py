@@ -1,65 +1,71 @@
-"""MITRE ATT&CK tactics and techniques from Sigma tags, in the forms Panther and Sentinel use."""
+"""Offline ATT&CK names for the threat mapping of SIEM rules, built from Sigma ``attack.*`` tags.
+
+pySigma's own ATT&CK data downloads MITRE's catalogue at run time, but conversion here must
+work offline. So the few tactics and techniques the project's rules use are listed below,
+with names and ids from MITRE ATT&CK Enterprise.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sigma.rule import SigmaRule
 
-# Enterprise tactics: Sigma tag name -> (tactic id, Sentinel's AttackTactic name).
-# Source: attack.mitre.org enterprise tactics list (v15); Sentinel's enum in the
-# Azure-Sentinel repository's detection template validation.
-TACTICS = {
-    "reconnaissance": ("TA0043", "Reconnaissance"),
-    "resource_development": ("TA0042", "ResourceDevelopment"),
-    "initial_access": ("TA0001", "InitialAccess"),
-    "execution": ("TA0002", "Execution"),
-    "persistence": ("TA0003", "Persistence"),
-    "privilege_escalation": ("TA0004", "PrivilegeEscalation"),
-    "defense_evasion": ("TA0005", "DefenseEvasion"),
-    "credential_access": ("TA0006", "CredentialAccess"),
-    "discovery": ("TA0007", "Discovery"),
-    "lateral_movement": ("TA0008", "LateralMovement"),
-    "collection": ("TA0009", "Collection"),
-    "command_and_control": ("TA0011", "CommandAndControl"),
+from .errors import ConversionError
+
+# Sigma tactic tag -> (tactic id, tactic name).
+TACTICS: dict[str, tuple[str, str]] = {
     "exfiltration": ("TA0010", "Exfiltration"),
+    "collection": ("TA0009", "Collection"),
     "impact": ("TA0040", "Impact"),
+    "defense_evasion": ("TA0005", "Defense Evasion"),
 }
 
-# Technique names for Panther tags. Techniques not listed here get no name tag.
-TECHNIQUE_NAMES = {
-    "T1537": "Transfer Data to Cloud Account",
+# Technique id -> (technique name, Sigma tactic tags the technique belongs to).
+TECHNIQUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "T1537": ("Transfer Data to Cloud Account", ("exfiltration",)),
+    "T1530": ("Data from Cloud Storage", ("collection",)),
+    "T1485": ("Data Destruction", ("impact",)),
+    "T1578": ("Modify Cloud Compute Infrastructure", ("defense_evasion",)),
 }
 
 
-def _attack_tags(rule: SigmaRule) -> list[str]:
-    return [tag.name.lower().replace("-", "_") for tag in rule.tags if tag.namespace == "attack"]
+@dataclass(frozen=True)
+class Technique:
+    """An ATT&CK technique with the tactic it is mapped under."""
+
+    tactic_id: str
+    tactic_name: str
+    technique_id: str
+    technique_name: str
 
 
-def tactics(rule: SigmaRule) -> list[tuple[str, str]]:
-    """Return (tactic id, Sentinel tactic name) for each ATT&CK tactic tag of the rule."""
-    return [TACTICS[name] for name in _attack_tags(rule) if name in TACTICS]
+def rule_techniques(rule: SigmaRule) -> list[Technique]:
+    """Pair each technique tag of the rule with each of the rule's tactic tags it belongs to."""
+    tags = [tag.name.lower() for tag in rule.tags if tag.namespace == "attack"]
+    tactics = [tag for tag in tags if not _is_technique(tag)]
+    techniques = [tag.upper() for tag in tags if _is_technique(tag)]
+    for tag in tactics:
+        if tag not in TACTICS:
+            raise ConversionError(_unknown("tactic", f"attack.{tag}", "TACTICS"))
+    result = []
+    for technique_id in techniques:
+        if technique_id not in TECHNIQUES:
+            raise ConversionError(_unknown("technique", f"attack.{technique_id.lower()}", "TECHNIQUES"))
+        name, technique_tactics = TECHNIQUES[technique_id]
+        for tactic in tactics:
+            if tactic in technique_tactics:
+                tactic_id, tactic_name = TACTICS[tactic]
+                result.append(Technique(tactic_id, tactic_name, technique_id, name))
+    return result
 
 
-def techniques(rule: SigmaRule) -> list[str]:
-    """Return the ATT&CK technique ids of the rule's tags, such as T1537 or T1078.004."""
-    return [
-        name.upper() for name in _attack_tags(rule) if name.startswith("t") and name[1:2].isdigit()
-    ]
+def _is_technique(tag: str) -> bool:
+    return tag.startswith("t") and tag[1:5].isdigit()
 
 
-def technique_names(rule: SigmaRule) -> list[str]:
-    """Return the names of the rule's techniques that TECHNIQUE_NAMES lists."""
-    return [TECHNIQUE_NAMES[t] for t in techniques(rule) if t in TECHNIQUE_NAMES]
-
-
-def report_pairs(rule: SigmaRule) -> list[str]:
-    """Return Panther's MITRE ATT&CK report entries, TACTIC:TECHNIQUE.
-
-    Sigma tags do not say which tactic a technique serves, so every tactic is paired with
-    every technique. A rule with several tactics may therefore get pairs that ATT&CK does
-    not list.
-    """
-    return [
-        f"{tactic_id}:{technique}"
-        for tactic_id, _ in tactics(rule)
-        for technique in techniques(rule)
-    ]
+def _unknown(kind: str, tag: str, table: str) -> str:
+    return (
+        f"ATT&CK {kind} tag '{tag}' is not in the offline table. Add its id and name to "
+        f"{table} in converters/attack.py, or remove the tag."
+    )

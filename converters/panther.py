@@ -17,7 +17,7 @@ from sigma.pipelines.cloudtrail.panther import (
 from sigma.pipelines.cloudtrail.text import split_top_level
 from sigma.rule import SigmaRule
 
-from .attack import TACTICS, report_pairs, technique_names
+from .attack import rule_techniques
 from .errors import ConversionError
 from .events import Event
 from .panther_backend import PantherPythonBackend, helpers_used, python_string
@@ -202,7 +202,9 @@ def panther_metadata(loaded: LoadedRule, name: str, cases: list[Event]) -> dict[
         "Enabled": True,
         "LogTypes": [PANTHER_LOG_TYPE],
         "Tags": _tags(rule),
-        "Reports": {"MITRE ATT&CK": report_pairs(rule)},
+        "Reports": {
+            "MITRE ATT&CK": [f"{t.tactic_id}:{t.technique_id}" for t in rule_techniques(rule)]
+        },
         "Severity": SEVERITY[level],
         "Description": _paragraphs(rule.description or rule.title),
         "Runbook": RUNBOOKS.get(str(rule.id), GENERIC_RUNBOOK),
@@ -220,13 +222,9 @@ def panther_metadata(loaded: LoadedRule, name: str, cases: list[Event]) -> dict[
 
 
 def _tags(rule: SigmaRule) -> list[str]:
+    techniques = rule_techniques(rule)
     tags = ["AWS", *_service_tags(rule)]
-    tags += [
-        tag.name.replace("_", " ").replace("-", " ").title()
-        for tag in rule.tags
-        if tag.namespace == "attack" and tag.name.lower().replace("-", "_") in TACTICS
-    ]
-    tags += technique_names(rule)
+    tags += [t.tactic_name for t in techniques] + [t.technique_name for t in techniques]
     return list(dict.fromkeys(tags))
 
 

@@ -17,7 +17,7 @@ from sigma.pipelines.cloudtrail.sentinel import (
 )
 from sigma.rule import SigmaRule
 
-from .attack import tactics, techniques
+from .attack import rule_techniques
 from .errors import ConversionError
 from .kql_backend import SentinelKqlBackend
 from .rules import LoadedRule
@@ -170,6 +170,7 @@ def analytics_rule(rule: SigmaRule, kql: str) -> dict[str, Any]:
     """Return the scheduled analytics rule in the Azure-Sentinel Detections YAML layout."""
     level = rule.level.name.lower() if rule.level else "medium"
     details = custom_details(rule)
+    techniques = rule_techniques(rule)
     if DERIVED_SOURCE_REGION in kql:
         details |= {"SourceRegion": "SourceRegion", "DestinationRegion": "DestinationRegion"}
     return {
@@ -185,8 +186,9 @@ def analytics_rule(rule: SigmaRule, kql: str) -> dict[str, Any]:
         "queryPeriod": QUERY_PERIOD,
         "triggerOperator": "gt",
         "triggerThreshold": 0,
-        "tactics": list(dict.fromkeys(name for _, name in tactics(rule))),
-        "relevantTechniques": techniques(rule),
+        # Sentinel writes tactic names without spaces (DefenseEvasion).
+        "tactics": list(dict.fromkeys(t.tactic_name.replace(" ", "") for t in techniques)),
+        "relevantTechniques": list(dict.fromkeys(t.technique_id for t in techniques)),
         "query": kql + "\n",
         "entityMappings": entity_mappings(),
         "customDetails": details,

@@ -1,5 +1,6 @@
 """pySigma processing pipelines for AWS CloudTrail rules (installed as sigma.pipelines.cloudtrail)."""
 
+from .esql import cloudtrail_ecs_esql_pipeline, cloudtrail_esql_pipeline
 from .panther import cloudtrail_panther_pipeline
 from .sentinel import cloudtrail_sentinel_pipeline
 from .splunk import cloudtrail_splunk_pipeline
@@ -8,11 +9,15 @@ from .splunk import cloudtrail_splunk_pipeline
 # function of the module would be offered as a pipeline.
 pipelines = {
     "cloudtrail_splunk": cloudtrail_splunk_pipeline,
+    "cloudtrail_esql": cloudtrail_esql_pipeline,
+    "cloudtrail_ecs_esql": cloudtrail_ecs_esql_pipeline,
     "cloudtrail_panther": cloudtrail_panther_pipeline,
     "cloudtrail_sentinel": cloudtrail_sentinel_pipeline,
 }
 
 __all__ = [
+    "cloudtrail_ecs_esql_pipeline",
+    "cloudtrail_esql_pipeline",
     "cloudtrail_panther_pipeline",
     "cloudtrail_sentinel_pipeline",
     "cloudtrail_splunk_pipeline",

@@ -265,5 +265,5 @@ def test_make_help_lists_targets():
     result = subprocess.run(
         ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
-    for target in ("splunk", "panther", "sentinel", "verify", "test", "install"):
+    for target in ("splunk", "elastic", "panther", "sentinel", "verify", "test", "install"):
         assert f"\n{target} " in "\n" + result.stdout
