@@ -19,6 +19,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from .attack import TACTICS as ATTACK_TACTICS
+from .attack import TECHNIQUES as ATTACK_TECHNIQUES
+
 REQUIRED_KEYS = (
     "id",
     "name",
@@ -118,9 +121,13 @@ COLUMN_NAME = re.compile(r"^[a-zA-Z_]+\w*$")
 CUSTOM_DETAIL_KEY = re.compile(r"^[a-zA-Z]+\w*$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
-# Tactics that a technique requires in 'tactics' (the repository derives them from its
-# ATT&CK table). Techniques not listed are not checked.
-TECHNIQUE_TACTICS = {"T1537": frozenset({"Exfiltration"})}
+# Tactics that a technique requires in 'tactics', all of them, in Sentinel's spelling.
+# The repository derives them from its ATT&CK table; this check uses the project's
+# offline table, so techniques missing from it are not checked.
+TECHNIQUE_TACTICS = {
+    technique: frozenset(ATTACK_TACTICS[tag][1].replace(" ", "") for tag in tags)
+    for technique, (_, tags) in ATTACK_TECHNIQUES.items()
+}
 MIN_SPAN, MAX_SPAN = timedelta(minutes=5), timedelta(days=14)
 MAX_QUERY_LENGTH = 10000
 MAX_CUSTOM_DETAILS, MAX_KEY_LENGTH, MAX_VALUE_LENGTH = 20, 20, 500
