@@ -17,7 +17,9 @@ from .elastic_mapping import raw_component_template
 from .errors import ToolkitError
 from .events import EventSet, iter_events
 from .output import write_text_atomic
+from .panther import convert_panther
 from .rules import load_rules
+from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
 from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 from .targets import TARGETS
@@ -85,6 +87,37 @@ def cmd_elastic(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_panther(args: argparse.Namespace) -> int:
+    """Write a Panther rule module and its YAML metadata per rule, with the cases as tests."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    cases = load_events([args.cases], strict=True).events
+    converted = [convert_panther(loaded, cases) for loaded in rules]
+    folder = args.out / "panther"
+    for rule in converted:
+        write_text_atomic(folder / f"{rule.name}.py", rule.python)
+        write_text_atomic(folder / f"{rule.name}.yml", rule.metadata)
+        print(f"wrote {folder / rule.name}.py and .yml", file=sys.stderr)
+    return 0
+
+
+def cmd_sentinel(args: argparse.Namespace) -> int:
+    """Print the KQL of every rule and write it with its scheduled analytics rule YAML."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    converted = []
+    for loaded in rules:
+        kql = convert_kql(loaded)
+        document = analytics_rule(loaded.rule, kql)
+        validate_analytics_rule(document, loaded.path)
+        converted.append((loaded.path.stem, kql, render_analytics_rule(document)))
+    folder = args.out / "sentinel"
+    for name, kql, document in converted:
+        write_text_atomic(folder / f"{name}.kql", kql + "\n")
+        write_text_atomic(folder / f"{name}.yaml", document)
+        print(f"wrote {folder / name}.kql and .yaml", file=sys.stderr)
+    print("\n\n".join(kql for _, kql, _ in converted))
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Run every emitted query on the events and report each verdict."""
     rules = load_rules(args.rule or [DEFAULT_RULES])
@@ -136,6 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     elastic.add_argument("--format", default="esql", help="query language: esql (Lucene, KQL and EQL cannot compare two fields)")
     elastic.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     elastic.set_defaults(handler=cmd_elastic)
+
+    panther = commands.add_parser("panther", help="write Panther Python rules and their YAML")
+    _add_rule_option(panther)
+    panther.add_argument(
+        "--cases", type=Path, default=DEFAULT_EVENTS / "cases.json",
+        help="case table whose cases become the rules' Tests (default: %(default)s)",
+    )
+    panther.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    panther.set_defaults(handler=cmd_panther)
+
+    sentinel = commands.add_parser("sentinel", help="print KQL and write Sentinel analytics rules")
+    _add_rule_option(sentinel)
+    sentinel.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    sentinel.set_defaults(handler=cmd_sentinel)
 
     check = commands.add_parser("verify", help="run every emitted query on CloudTrail events")
     _add_rule_option(check)

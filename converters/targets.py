@@ -12,8 +12,12 @@ from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 from .ecs import to_ecs
 from .elastic import DATA_SOURCES, convert_esql
 from .evaluators.esql import EsqlQuery, parse_esql
+from .evaluators.kql import cached_kql
+from .evaluators.panther import run_rule
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
+from .panther import convert_panther_module
 from .rules import LoadedRule
+from .sentinel import convert_kql
 from .splunk import convert_spl
 
 
@@ -55,6 +59,10 @@ def _evaluate_esql_ecs(query: str, record: Mapping[str, Any]) -> bool:
     return _parsed_esql(query).matches(to_ecs(record))
 
 
+def _evaluate_kql(query: str, record: Mapping[str, Any]) -> bool:
+    return cached_kql(query).matches(record)
+
+
 TARGETS: dict[str, Target] = {
     "splunk": Target(
         name="splunk",
@@ -73,5 +81,17 @@ TARGETS: dict[str, Target] = {
         description="ES|QL over the Elastic AWS integration (logs-aws.cloudtrail-*, ECS)",
         convert=lambda loaded: convert_esql(loaded, DATA_SOURCES["ecs"]),
         evaluate=_evaluate_esql_ecs,
+    ),
+    "panther": Target(
+        name="panther",
+        description="Panther Python rule over AWS.CloudTrail (rule() on Panther's event class)",
+        convert=convert_panther_module,
+        evaluate=run_rule,
+    ),
+    "kql": Target(
+        name="kql",
+        description="Microsoft Sentinel KQL over the AWSCloudTrail table (run with duckdb-kql)",
+        convert=convert_kql,
+        evaluate=_evaluate_kql,
     ),
 }

@@ -1,6 +1,8 @@
 """pySigma processing pipelines for AWS CloudTrail rules (installed as sigma.pipelines.cloudtrail)."""
 
 from .esql import cloudtrail_ecs_esql_pipeline, cloudtrail_esql_pipeline
+from .panther import cloudtrail_panther_pipeline
+from .sentinel import cloudtrail_sentinel_pipeline
 from .splunk import cloudtrail_splunk_pipeline
 
 # sigma-cli discovers pipelines through this mapping; without it, every public
@@ -9,11 +11,15 @@ pipelines = {
     "cloudtrail_splunk": cloudtrail_splunk_pipeline,
     "cloudtrail_esql": cloudtrail_esql_pipeline,
     "cloudtrail_ecs_esql": cloudtrail_ecs_esql_pipeline,
+    "cloudtrail_panther": cloudtrail_panther_pipeline,
+    "cloudtrail_sentinel": cloudtrail_sentinel_pipeline,
 }
 
 __all__ = [
     "cloudtrail_ecs_esql_pipeline",
     "cloudtrail_esql_pipeline",
+    "cloudtrail_panther_pipeline",
+    "cloudtrail_sentinel_pipeline",
     "cloudtrail_splunk_pipeline",
     "pipelines",
 ]

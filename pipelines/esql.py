@@ -98,7 +98,8 @@ def region_eval_commands(field_name: Callable[[str], str] = lambda name: name) -
         for name, c in zip(names, SOURCE_REGION_CANDIDATES, strict=True)
     ]
     branches = [
-        f"{name} is not null and {name} != {DERIVED_DESTINATION_REGION}, {name}" for name in names
+        f'{name} is not null and {name} != "" and {name} != {DERIVED_DESTINATION_REGION}, {name}'
+        for name in names
     ]
     branches.append(DERIVED_DESTINATION_REGION)
     return (
