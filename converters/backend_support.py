@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 from sigma.conditions import ConditionFieldEqualsValueExpression, ConditionValueExpression
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaFeatureNotSupportedByBackendError
+from sigma.types import SigmaString
 
 
 class RejectUnsupportedMixin:
@@ -74,3 +75,14 @@ def check_plain_field_reference(backend: RejectUnsupportedMixin, cond: Any) -> N
     value = cond.value
     if value.starts_with or value.ends_with:
         backend._reject("A field reference with startswith, endswith or contains", cond)
+
+
+def literal_text(value: SigmaString) -> str:
+    """Return the characters of a Sigma string that has no wildcards.
+
+    SigmaString.to_plain() writes a literal '*' or '?' back with a backslash before it
+    (pySigma 1.5.1), which a target would then compare as two characters.
+    """
+    if not all(isinstance(part, str) for part in value.s):
+        raise ValueError(f"literal_text() needs a string without wildcards, got {value!r}")
+    return "".join(value.s)

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
 from .elastic_mapping import raw_component_template
 from .errors import ToolkitError
-from .events import EventSet, iter_events
+from .events import EventSet, iter_events, load_events
 from .output import write_text_atomic
 from .panther import convert_panther
 from .rules import load_rules

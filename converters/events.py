@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -122,7 +123,19 @@ def _to_event(source: str, value: Any) -> Event | Skip:
         return Skip(source, "not a CloudTrail record")
     if _depth(event.record) > MAX_DEPTH:
         return Skip(source, f"nested deeper than {MAX_DEPTH} levels")
+    if not _is_unicode(event.record):
+        return Skip(source, "a string holds a lone UTF-16 surrogate escape, which is not Unicode text")
     return event
+
+
+def _is_unicode(record: dict[str, Any]) -> bool:
+    # JSON may escape half of a surrogate pair alone ("\ud800"), which Python reads into a
+    # str that no UTF-8 writer or engine accepts, and which no CloudTrail record contains.
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _depth(value: Any) -> int:

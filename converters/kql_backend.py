@@ -21,6 +21,7 @@ from sigma.conditions import (
 from sigma.conversion.base import TextQueryBackend
 from sigma.conversion.state import ConversionState
 from sigma.exceptions import SigmaFeatureNotSupportedByBackendError, SigmaTransformationError
+from sigma.pipelines.cloudtrail.exact import CONTROL_ESCAPES, sigma_notation
 from sigma.pipelines.cloudtrail.sentinel import (
     BOOL_COLUMNS,
     DATETIME_COLUMNS,
@@ -28,7 +29,7 @@ from sigma.pipelines.cloudtrail.sentinel import (
 )
 from sigma.types import SigmaBool, SigmaRegularExpressionFlag, SigmaString, SpecialChars
 
-from .backend_support import RejectUnsupportedMixin, check_plain_field_reference
+from .backend_support import RejectUnsupportedMixin, check_plain_field_reference, literal_text
 
 # KQL regular expressions are RE2; Sigma's flags become an inline group.
 REGEX_FLAGS = {
@@ -36,6 +37,17 @@ REGEX_FLAGS = {
     SigmaRegularExpressionFlag.MULTILINE: "m",
     SigmaRegularExpressionFlag.DOTALL: "s",
 }
+
+
+def _reject_carriage_return(value: SigmaString) -> None:
+    # Kusto documents the escapes \t, \n, \\ and the quotes in string literals, not \r
+    # ("The string data type"), and only multi-line literals may hold a raw one.
+    if any(isinstance(part, str) and "\r" in part for part in value.s):
+        raise SigmaFeatureNotSupportedByBackendError(
+            f"The value '{sigma_notation(value).translate(CONTROL_ESCAPES)}' contains a carriage "
+            "return, which a Sentinel KQL string literal cannot express with a documented "
+            "escape. Remove it from the rule value or match it with the wildcard '?'."
+        )
 
 
 def kql_string(text: str) -> str:
@@ -77,7 +89,7 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
 
     def convert_value_str(self, s: SigmaString, state: ConversionState) -> str:
         """Return the KQL literal of a plain Sigma string."""
-        return kql_string(s.to_plain())
+        return kql_string(literal_text(s))
 
     def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> str:
         # KQL's not is a function: not(expression).
@@ -89,6 +101,7 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
     ) -> str:
         field = self.escape_and_quote_field(cond.field)
         value: SigmaString = cond.value
+        _reject_carriage_return(value)
         if not value.contains_special():
             return f"{field} =~ {self.convert_value_str(value, state)}"
         inner = value[1:-1] if len(value) > 1 else value
@@ -109,6 +122,7 @@ class SentinelKqlBackend(RejectUnsupportedMixin, TextQueryBackend):
         for arg in cond.args:
             if not isinstance(arg.value, SigmaString):
                 self._reject("A number in a list of values", arg)
+            _reject_carriage_return(arg.value)
             literals.append(self.convert_value_str(arg.value, state))
         return f"{field} in~ ({', '.join(literals)})"
 

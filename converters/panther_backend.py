@@ -7,7 +7,6 @@ It calls small helpers (HELPERS_SOURCE) that the generated rule module defines.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from sigma.conditions import (
@@ -21,7 +20,7 @@ from sigma.conversion.state import ConversionState
 from sigma.pipelines.cloudtrail.panther import DERIVED_FIELD_CALLS
 from sigma.types import SigmaBool, SigmaNumber, SigmaRegularExpressionFlag, SigmaString
 
-from .backend_support import RejectUnsupportedMixin, check_plain_field_reference
+from .backend_support import RejectUnsupportedMixin, check_plain_field_reference, literal_text
 
 # Python's inline flags for Sigma's regular expression flags.
 REGEX_FLAGS = {
@@ -61,9 +60,19 @@ HELPERS_SOURCE = {
 
 
 def python_string(text: str) -> str:
-    """Return a double-quoted Python string literal for text."""
-    # A JSON string literal is a valid Python string literal with the same value.
-    return json.dumps(text)
+    """Return a double-quoted, ASCII-only Python string literal for text."""
+    pieces = []
+    for char in text:
+        if char in '"\\':
+            pieces.append("\\" + char)
+        elif " " <= char <= "~":
+            pieces.append(char)
+        else:
+            # JSON's \uXXXX escapes would write a character outside the BMP as a
+            # surrogate pair, which Python reads as two characters; \U is one.
+            pieces.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(pieces) + '"'
+
 
 
 class PantherPythonBackend(RejectUnsupportedMixin, TextQueryBackend):
@@ -115,7 +124,7 @@ class PantherPythonBackend(RejectUnsupportedMixin, TextQueryBackend):
 
     def convert_value_str(self, s: SigmaString, state: ConversionState) -> str:
         """Return the lower-case Python literal of a plain Sigma string."""
-        return python_string(s.to_plain().lower())
+        return python_string(literal_text(s).lower())
 
     def convert_condition_field_eq_val_str(
         self, cond: ConditionFieldEqualsValueExpression, state: ConversionState

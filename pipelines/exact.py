@@ -44,7 +44,7 @@ _REGEX_TEMPLATE = "(?is)\\A(?:{alternatives})(?!.)"
 _SIGMA_ESCAPES = {"*": "\\*", "?": "\\?", "\\": "\\\\"}
 
 # Control characters as \xHH, so that an error message stays on one line.
-_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
 
 
 @dataclass
@@ -185,7 +185,7 @@ def shown_value(item: SigmaDetectionItem, value: SigmaString) -> str:
         original = originals[item.value.index(value)]
         if isinstance(original, SigmaString):
             value = original
-    return "'" + sigma_notation(value).translate(_CONTROL_ESCAPES) + "'"
+    return "'" + sigma_notation(value).translate(CONTROL_ESCAPES) + "'"
 
 
 def sigma_notation(value: SigmaString) -> str:

@@ -15,7 +15,7 @@ from converters.rules import LoadedRule, load_rule
 # Property tests: "ci" (the default) runs a fixed, bounded set of examples, so `make
 # test` is fast and repeatable. HYPOTHESIS_PROFILE=explore searches wider and keeps
 # failing examples in .hypothesis/ for the next run.
-settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True, database=None)
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True, database=None)
 settings.register_profile("explore", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -93,7 +93,15 @@ def splunk_rejects(values: Sequence[str], all_values: bool) -> bool:
     return any(needs_splunk_regex(v) for v in values) and not all(v.isascii() for v in values)
 
 
-REJECTIONS: dict[str, Callable[[Sequence[str], bool], bool]] = {"splunk": splunk_rejects}
+def kql_rejects(values: Sequence[str], all_values: bool) -> bool:
+    """KQL documents no string escape for a carriage return."""
+    return any("\r" in v for v in values)
+
+
+REJECTIONS: dict[str, Callable[[Sequence[str], bool], bool]] = {
+    "splunk": splunk_rejects,
+    "kql": kql_rejects,
+}
 
 
 def shown(value: str) -> str:
@@ -128,7 +136,10 @@ def check_verdict(
         assert rejects is not None and rejects(values, all_values), f"{target.name}: {error}"
         message = str(error)
         assert "\n" not in message
-        assert any(f"'{shown(v)}'" in message for v in values), message
+        # The message quotes the value as the rule wrote it, or with the wildcards that
+        # contains, startswith or endswith added.
+        quoted = {f"'{form}'" for v in values for form in (shown(v), f"*{shown(v)}*", f"{shown(v)}*", f"*{shown(v)}")}
+        assert any(text in message for text in quoted), message
         return
     verdict = target.evaluate(query, event)
     assert verdict is expected, f"{target.name} query:\n{query}\nevent: {event!r}"

@@ -125,7 +125,9 @@ class KqlQuery:
         """Return the rows the query outputs for a table that contains only this record."""
         row = sentinel_row(record)
         placeholders = ", ".join("?" for _ in ALL_COLUMNS)
-        self.connection.execute(f'DELETE FROM "{TABLE}"')
+        # DuckDB keeps the memory of deleted rows, so a DELETE per record grows without
+        # bound over a large events file; replacing the table releases it.
+        self.connection.execute(_table_sql(replace=True))
         self.connection.execute(
             f'INSERT INTO "{TABLE}" VALUES ({placeholders})', [row[c] for c in ALL_COLUMNS]
         )
@@ -143,9 +145,10 @@ class KqlQuery:
         return bool(self.rows(record))
 
 
-def _table_sql() -> str:
+def _table_sql(replace: bool = False) -> str:
     columns = ", ".join(f'"{name}" {column_type(name)}' for name in ALL_COLUMNS)
-    return f'CREATE TABLE "{TABLE}" ({columns})'
+    create = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+    return f'{create} "{TABLE}" ({columns})'
 
 
 # TODO: duckdb-kql 1.1.2 turns parse_json of text that is not JSON into null, where Kusto
