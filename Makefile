@@ -51,7 +51,7 @@ $(CODE_STAMP): $(DEPS_STAMP) $(CODE_FILES)
 install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma convert -p cloudtrail_splunk` works
 	@echo "Installed. Try: $(VENV)/bin/sigma convert -t splunk -p cloudtrail_splunk sigma/aws_rds_snapshot_cross_region.yml"
 
-splunk: $(CODE_STAMP) ## Print the SPL and write $(OUT)/splunk/savedsearches.conf
+splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
 verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts

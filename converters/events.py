@@ -183,7 +183,9 @@ def _case_event(source: str, case: _Case) -> Event | None:
     if not isinstance(value, dict):
         return None
     name, expected, record = value.get("name"), value.get("expected"), value.get("event")
-    if not isinstance(name, str) or not isinstance(expected, bool) or not _is_cloudtrail(record):
+    if not isinstance(name, str) or not isinstance(expected, bool) or not isinstance(record, dict):
+        return None
+    if not _is_cloudtrail(record):
         return None
     return Event(record, source, name=name, expected=expected, expected_rule_id=case.rule_id)
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
+
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
 from .rules import LoadedRule
 from .splunk import convert_spl
@@ -30,7 +32,10 @@ def _parsed_spl(query: str) -> SplQuery:
 
 
 def _evaluate_spl(query: str, record: Mapping[str, Any]) -> bool:
-    return _parsed_spl(query).matches(splunk_event(record))
+    # Splunk stores each record with index-time metadata; the add-on's source type is
+    # the one the converted searches select by default.
+    event = splunk_event(record) | {"sourcetype": DEFAULT_SOURCETYPE, "index": "main"}
+    return _parsed_spl(query).matches(event)
 
 
 TARGETS: dict[str, Target] = {

@@ -22,7 +22,7 @@ class Verdict:
     @property
     def expected(self) -> bool | None:
         """Return the case's expected verdict when it was written for this rule."""
-        if self.event.expected_rule_id == self.rule.rule.id_as_str():
+        if self.event.expected_rule_id == str(self.rule.rule.id):
             return self.event.expected
         return None
 
@@ -87,7 +87,7 @@ def format_json_lines(report: Report) -> list[str]:
             "eventID": v.event.record.get("eventID"),
             "target": v.target,
             "verdict": v.verdict,
-            "rule": v.rule.rule.id_as_str(),
+            "rule": str(v.rule.rule.id),
             "source": v.event.source,
         }
         if v.event.name is not None:

@@ -52,10 +52,9 @@ class RejectMisplacedDeferredTransformation(PreprocessingTransformation):
 
     def _check_ancestors(self, leaf: ConditionFieldEqualsValueExpression, condition: str) -> None:
         construct = _describe(leaf)
-        node: ConditionItem | ConditionFieldEqualsValueExpression = leaf
+        node: object = leaf
         inside_group = False
-        while node.parent is not None:
-            parent = node.parent
+        while (parent := getattr(node, "parent", None)) is not None:
             if isinstance(parent, ConditionOR):
                 raise SigmaFeatureNotSupportedByBackendError(
                     f"{construct} is ORed with other conditions in '{condition}'. The {self.target} "
@@ -77,9 +76,7 @@ class RejectMisplacedDeferredTransformation(PreprocessingTransformation):
             node = parent
 
 
-def _deferred_leaves(
-    node: ConditionItem | ConditionFieldEqualsValueExpression | None,
-) -> Iterator[ConditionFieldEqualsValueExpression]:
+def _deferred_leaves(node: object) -> Iterator[ConditionFieldEqualsValueExpression]:
     if isinstance(node, ConditionFieldEqualsValueExpression):
         if isinstance(node.value, DEFERRED_VALUE_TYPES):
             yield node

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaConversionError
+from sigma.exceptions import SigmaTransformationError
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline, QueryPostprocessingItem
 from sigma.processing.postprocessing import QueryPostprocessingTransformation
@@ -71,18 +71,20 @@ class InsertRegionEvalTransformation(QueryPostprocessingTransformation):
 
     def apply(self, rule: SigmaRule | SigmaCorrelationRule, query: str) -> str:
         super().apply(rule, query)
-        if DERIVED_SOURCE_REGION not in query:
+        if f"'{DERIVED_SOURCE_REGION}'" not in query:
             return query
         comparison = f"'{DERIVED_SOURCE_REGION}'='{DERIVED_DESTINATION_REGION}'"
         markers = [f"\n| where {comparison}", f"\n| where NOT {comparison}"]
         positions = [i for marker in markers for i in _find_all(query, marker)]
-        if len(positions) != 1:
-            raise SigmaConversionError(
-                f"Expected exactly one '| where' comparing {DERIVED_SOURCE_REGION} with "
-                f"{DERIVED_DESTINATION_REGION} in the Splunk query, found {len(positions)}. "
-                "The Splunk backend output has changed; check the pinned backend version."
+        if not positions:
+            raise SigmaTransformationError(
+                f"The Splunk query uses the derived field {DERIVED_SOURCE_REGION} outside a "
+                f"'| where' that compares it with {DERIVED_DESTINATION_REGION}, so the eval "
+                "that defines it cannot be placed. Check the pinned pySigma Splunk backend "
+                "version, or compare the source region only with 'fieldref: awsRegion'."
             )
-        at = positions[0]
+        # The derived fields are defined once, before the first command that uses them.
+        at = min(positions)
         return query[:at] + "\n" + region_eval_commands() + query[at:]
 
 
@@ -99,7 +101,7 @@ def cloudtrail_splunk_pipeline(
 ) -> ProcessingPipeline:
     """Build the pipeline for raw CloudTrail in Splunk (the Splunk Add-on for AWS)."""
     scope = [LogsourceCondition(product="aws", service="cloudtrail")]
-    search_scope: dict[str, str] = {}
+    search_scope: dict[str, int | str | list[str]] = {}
     if index:
         search_scope["index"] = index
     if sourcetype:

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RULE_PATH = ROOT / "sigma" / "aws_rds_snapshot_cross_region.yml"
 CASES_PATH = ROOT / "tests" / "events" / "cases.json"
 BACKGROUND_PATH = ROOT / "tests" / "data" / "background"
+ELASTIC_EXAMPLES_PATH = ROOT / "tests" / "data" / "elastic-integrations"
 
 
 @pytest.fixture(scope="session")
@@ -26,5 +27,6 @@ def load_cases() -> list[Event]:
 
 
 def load_background() -> list[Event]:
-    """Read every background record that is CloudTrail."""
-    return load_events([BACKGROUND_PATH]).events
+    """Read every background record that is CloudTrail, including the Elastic integration's RDS examples."""
+    elastic_logs = sorted(ELASTIC_EXAMPLES_PATH.glob("*.log"))
+    return load_events([BACKGROUND_PATH, *elastic_logs]).events

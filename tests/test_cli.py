@@ -20,7 +20,7 @@ SIGMA_CLI = Path(sys.executable).parent / "sigma"
 def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "converters", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )
 
 
@@ -57,7 +57,7 @@ def test_sigma_cli_prints_same_spl(tmp_path: Path):
     ours = run("splunk", "--out", tmp_path).stdout.strip()
     theirs = subprocess.run(
         [str(SIGMA_CLI), "convert", "-t", "splunk", "-p", "cloudtrail_splunk", str(RULE_PATH)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
     )
     assert theirs.returncode == 0, theirs.stderr
     assert theirs.stdout.strip() == ours
@@ -65,7 +65,7 @@ def test_sigma_cli_prints_same_spl(tmp_path: Path):
 
 def test_sigma_cli_lists_pipeline():
     listing = subprocess.run(
-        [str(SIGMA_CLI), "list", "pipelines"], capture_output=True, text=True, timeout=120,
+        [str(SIGMA_CLI), "list", "pipelines"], capture_output=True, text=True, timeout=120, check=False,
     )
     assert "cloudtrail_splunk" in listing.stdout
 
@@ -211,6 +211,8 @@ def test_verify_hostile_event_content_stays_on_one_line(tmp_path: Path):
 def test_make_help_lists_targets():
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    result = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     for target in ("splunk", "verify", "test", "install"):
         assert f"\n{target} " in "\n" + result.stdout

@@ -169,3 +169,24 @@ detection:
     condition: selection
 """)
         )
+
+
+def test_splunk_two_comparisons_share_one_eval():
+    query = convert("""
+    selection:
+        requestParameters.sourceRegion|fieldref: awsRegion
+    filter:
+        requestParameters.sourceRegion|fieldref: awsRegion
+    condition: selection and not filter
+""")
+    assert query.count(region_eval_commands()) == 1
+    assert query.index(region_eval_commands()) < query.index("| where")
+
+
+def test_splunk_derived_field_without_where_raises():
+    with pytest.raises(SigmaTransformationError, match="outside a '| where'"):
+        convert("""
+    selection:
+        rds_source_region|fieldref: eventName
+    condition: selection
+""")

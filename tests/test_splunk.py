@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from splunk_conf_parser import TABConfigParser  # addonfactory-splunk-conf-parser-lib
+from addonfactory_splunk_conf_parser_lib import TABConfigParser
 
 from converters.errors import ConversionError
 from converters.rules import LoadedRule
@@ -18,12 +18,17 @@ from converters.splunk import (
 )
 
 
-def parse_conf(text: str, tmp_path: Path) -> TABConfigParser:
+def parse_conf(text: str, tmp_path: Path) -> dict[str, dict[str, str]]:
     path = tmp_path / "savedsearches.conf"
     path.write_text(text, encoding="utf-8")
     parser = TABConfigParser()
     parser.read(str(path))
-    return parser
+    # The parser keeps the continuation backslash at the end of each line of a
+    # multi-line value; Splunk drops it and keeps the line break.
+    return {
+        section: {key: value.replace(" \\\n", "\n") for key, value in parser.items(section)}
+        for section in parser.sections()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +56,8 @@ def test_spl_tables_output_fields(spl: str):
 def test_savedsearches_keys(project_rule: LoadedRule, spl: str, tmp_path: Path):
     conf = parse_conf(savedsearches_conf([saved_search_stanza(project_rule.rule, spl)]), tmp_path)
     stanza = "AWS RDS Snapshot Copied To Another Region"
-    assert conf.sections() == [stanza]
-    settings = dict(conf.items(stanza))
+    assert list(conf) == [stanza]
+    settings = conf[stanza]
     assert settings["search"] == spl
     assert settings["cron_schedule"] == "*/15 * * * *"
     assert settings["dispatch.earliest_time"] == "-30m@m"
@@ -82,7 +87,7 @@ def test_savedsearches_window_overlaps_schedule():
 def test_savedsearches_multiline_search_round_trips(project_rule: LoadedRule, tmp_path: Path):
     spl = 'sourcetype="aws:cloudtrail" userAgent="a\\\\"\n| where x="y"\n| table a'
     conf = parse_conf(savedsearches_conf([saved_search_stanza(project_rule.rule, spl)]), tmp_path)
-    settings = dict(conf.items("AWS RDS Snapshot Copied To Another Region"))
+    settings = conf["AWS RDS Snapshot Copied To Another Region"]
     assert settings["search"] == spl
     assert settings["cron_schedule"] == "*/15 * * * *"
 
