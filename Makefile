@@ -14,9 +14,13 @@ EVENTS ?=
 JSON ?=
 STRICT ?=
 DEBUG ?=
+LOGS ?=
+ENGINE ?= duckdb
+SPARK_MASTER ?= local[*]
 
 RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
 EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
+LOGS_ARGS := $(foreach path,$(LOGS),--logs "$(path)")
 CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
 DEPS_STAMP := $(VENV)/.deps-installed
@@ -25,7 +29,7 @@ CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk verify test clean
+.PHONY: help install splunk verify hunt bench test clean
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -35,6 +39,7 @@ help: ## List the targets and their options
 	@echo "Options: RULE=path (one other Sigma rule file; default: every rule in sigma/)"
 	@echo "         INDEX=name SOURCETYPE=name (splunk; default sourcetype aws:cloudtrail)"
 	@echo "         EVENTS=path JSON=1 STRICT=1 (verify)   DEBUG=1 (show tracebacks)"
+	@echo "         LOGS='paths' ENGINE=duckdb|spark SPARK_MASTER=url STRICT=1 (hunt)"
 
 $(DEPS_STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +61,12 @@ splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 
 verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
+
+hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled events) and write $(OUT)/hunt/
+	@$(CLI) hunt $(RULE_ARGS) $(LOGS_ARGS) --engine "$(ENGINE)" --spark-master "$(SPARK_MASTER)" --out "$(OUT)" $(if $(STRICT),--strict)
+
+bench: $(CODE_STAMP) ## Benchmark hunt against decompression and a plain Python loop (minutes; not in CI)
+	@$(PY) -m converters.bench --out "$(OUT)/bench"
 
 test: $(CODE_STAMP) ## Run the test suite
 	$(PY) -m pytest

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import ToolkitError
 from .events import load_events
+from .hunt.command import add_hunt_command
 from .output import write_text_atomic
 from .rules import load_rules
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
@@ -89,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object per event and target")
     check.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
     check.set_defaults(handler=cmd_verify)
+
+    add_hunt_command(commands, DEFAULT_OUT)
     return parser
 
 

@@ -128,9 +128,27 @@ def convert_sql(loaded: LoadedRule, engine: Engine) -> SqlQuery:
     return SqlQuery(engine, str(queries[0]), fields, output_fields, rule)
 
 
+# Queries that convert_duckdb returned, by text, so that an evaluator given only the
+# text knows which fields the query reads.
+_CONVERTED: dict[str, SqlQuery] = {}
+
+
 def convert_duckdb(loaded: LoadedRule) -> str:
     """Return the DuckDB SQL of one rule."""
-    return convert_sql(loaded, "duckdb").text
+    query = convert_sql(loaded, "duckdb")
+    _CONVERTED[query.text] = query
+    return query.text
+
+
+def converted_query(text: str) -> SqlQuery:
+    """Return the SqlQuery that convert_duckdb returned as text."""
+    try:
+        return _CONVERTED[text]
+    except KeyError:
+        raise ConversionError(
+            "This DuckDB query did not come from convert_duckdb, so the fields it reads are "
+            "unknown. Convert the rule with convert_duckdb first."
+        ) from None
 
 
 def _region_fields() -> list[str]:

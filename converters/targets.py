@@ -10,8 +10,10 @@ from typing import Any
 from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
+from .hunt.duckdb_engine import evaluate_duckdb
 from .rules import LoadedRule
 from .splunk import convert_spl
+from .sql import convert_duckdb
 
 
 @dataclass(frozen=True)
@@ -44,5 +46,11 @@ TARGETS: dict[str, Target] = {
         description="Splunk SPL over the Splunk Add-on for AWS (sourcetype aws:cloudtrail)",
         convert=convert_spl,
         evaluate=_evaluate_spl,
+    ),
+    "duckdb": Target(
+        name="duckdb",
+        description="DuckDB SQL over raw CloudTrail records, as `make hunt` runs it",
+        convert=convert_duckdb,
+        evaluate=evaluate_duckdb,
     ),
 }

@@ -9,13 +9,15 @@ query (a number or an object where a string is expected is read as its JSON text
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import duckdb
 
 from ..errors import EvaluatorError
-from ..sql import SqlQuery
+from ..sql import SqlQuery, converted_query
 
 # The batch arrives as two list parameters, files and records, zipped by unnest.
 BATCH_SOURCE = "(SELECT unnest($1::VARCHAR[]) AS _hunt_file, unnest($2::VARCHAR[])::JSON AS _hunt_record)"
@@ -127,3 +129,13 @@ class DuckDbEngine:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+@lru_cache(maxsize=16)
+def _engine_for(text: str) -> DuckDbEngine:
+    return DuckDbEngine(converted_query(text), threads=1)
+
+
+def evaluate_duckdb(text: str, record: Mapping[str, Any]) -> bool:
+    """Return True when the DuckDB query from convert_duckdb matches one record."""
+    return bool(_engine_for(text).matches(["record"], [json.dumps(record)]))
