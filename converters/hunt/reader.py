@@ -115,7 +115,8 @@ def _read_document(path: Path, result: FileResult, record_filter: RecordFilter) 
     except UnicodeDecodeError:
         result.skipped.append(Skip(str(path), "not UTF-8 text"))
         return
-    except ValueError:
+    except (ValueError, RuntimeError):
+        # simdjson raises RuntimeError for integers beyond 64 bits.
         _read_unparsed(data, path, result, record_filter)
         return
     _add_document(document, path, result, record_filter)
@@ -146,7 +147,7 @@ def _add_lines(
         try:
             # recursive=True returns plain dicts, so no object keeps the parser busy.
             value = parser.parse(line, True)
-        except ValueError:
+        except (ValueError, RuntimeError):
             value = _parse_line_slowly(line)
         if value is _INVALID:
             result.skipped.append(Skip(f"{path}:{number}", "invalid JSON"))

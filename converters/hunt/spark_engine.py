@@ -28,6 +28,7 @@ DEFAULT_MASTER = "local[*]"
 FILE_COLUMN = "_hunt_file"
 CORRUPT_COLUMN = "_corrupt_record"
 INPUT_VIEW = "cloudtrail"
+WRAPPER_FIELD = "event"
 # Bytes read from the start of a file to tell a {"Records": [...]} document, a JSON
 # array and NDJSON apart.
 PEEK_BYTES = 4096
@@ -137,11 +138,27 @@ def _read_frames(
         frames.append(docs.select(FILE_COLUMN, F.explode("Records").alias("r")).select(FILE_COLUMN, "r.*"))
     for kind, multiline in (("document", True), ("lines", False)):
         if kinds[kind]:
-            rows = _read(spark, StructType([*schema.fields, corrupt]), kinds[kind], multiline=multiline).persist()
+            fields = [*schema.fields]
+            if WRAPPER_FIELD not in schema.fieldNames():
+                fields.append(StructField(WRAPPER_FIELD, schema, True))
+            rows = _read(spark, StructType([*fields, corrupt]), kinds[kind], multiline=multiline).persist()
             frames.append(rows)
             seen |= _report_corrupt_rows(rows, result)
-            frames.append(rows.where(F.col(CORRUPT_COLUMN).isNull()).drop(CORRUPT_COLUMN))
+            frames.append(_unwrap(rows.where(F.col(CORRUPT_COLUMN).isNull()), schema.fieldNames()))
     return seen
+
+
+def _unwrap(rows: Any, names: list[str]) -> Any:
+    """Replace test-event wrappers such as Panther's {"test_name": ..., "event": {...}} by their event."""
+    from pyspark.sql import functions as F
+
+    if WRAPPER_FIELD in names:
+        return rows.select(FILE_COLUMN, *names)
+    direct = F.col("eventSource").isNotNull() & F.col("eventName").isNotNull()
+    inner = F.col(f"{WRAPPER_FIELD}.eventSource").isNotNull() & F.col(f"{WRAPPER_FIELD}.eventName").isNotNull()
+    wrapped = ~direct & inner
+    plain = rows.where(~wrapped).select(FILE_COLUMN, *names)
+    return plain.unionByName(rows.where(wrapped).select(FILE_COLUMN, f"{WRAPPER_FIELD}.*"))
 
 
 def _read(spark: Any, schema: Any, paths: list[Path], multiline: bool) -> Any:
@@ -169,7 +186,8 @@ def _report_documents(docs: Any, result: HuntResult) -> set[str]:
         source = _local_path(row[FILE_COLUMN])
         seen.add(source)
         if row["corrupt"]:
-            result.skipped.append(Skip(source, "invalid JSON (truncated or corrupt)"))
+            # Spark also lands a document here whose Records is not an array.
+            result.skipped.append(Skip(source, "invalid JSON or Records not an array (truncated or corrupt)"))
         elif row["missing"]:
             result.skipped.append(Skip(source, "not CloudTrail: a JSON object without Records"))
     return seen
