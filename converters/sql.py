@@ -119,7 +119,8 @@ def convert_sql(loaded: LoadedRule, engine: Engine) -> SqlQuery:
     backend = BACKENDS[engine](processing_pipeline=PIPELINES[engine]())
     try:
         queries = backend.convert_rule(rule)
-    except SigmaError as error:
+    except (SigmaError, NotImplementedError) as error:
+        # Backends raise NotImplementedError for a construct that they cannot express.
         raise ConversionError(f"{loaded.path}: cannot convert to {engine} SQL: {error}") from error
     if len(queries) != 1:
         raise ConversionError(f"{loaded.path}: the SQL backend returned {len(queries)} queries; expected one.")
