@@ -91,7 +91,9 @@ class DuckDbSqlBackend(SparkSqlBackend):
             elif part == SpecialChars.WILDCARD_SINGLE:
                 parts.append(".")
             else:
-                raise SigmaFeatureNotSupportedByBackendError(f"Unsupported part {part!r} in a wildcard value")
+                raise SigmaFeatureNotSupportedByBackendError(
+                    f"Unsupported part {part!r} in a wildcard value"
+                )
         pattern = "(?is)^" + "".join(parts) + "$"
         return "'" + pattern.replace("'", "''") + "'"
 
@@ -123,7 +125,9 @@ def convert_sql(loaded: LoadedRule, engine: Engine) -> SqlQuery:
         # Backends raise NotImplementedError for a construct that they cannot express.
         raise ConversionError(f"{loaded.path}: cannot convert to {engine} SQL: {error}") from error
     if len(queries) != 1:
-        raise ConversionError(f"{loaded.path}: the SQL backend returned {len(queries)} queries; expected one.")
+        raise ConversionError(
+            f"{loaded.path}: the SQL backend returned {len(queries)} queries; expected one."
+        )
     output_fields = tuple(dict.fromkeys([*ALWAYS_SELECTED, *rule.fields]))
     fields = tuple(dict.fromkeys([*_detection_fields(rule), *_region_fields(), *output_fields]))
     return SqlQuery(engine, str(queries[0]), fields, output_fields, rule)

@@ -20,7 +20,9 @@ from typing import Any
 
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
-ADDRESSES = tuple(f"{net}.{host}" for net in ("192.0.2", "198.51.100", "203.0.113") for host in range(10, 60))
+ADDRESSES = tuple(
+    f"{net}.{host}" for net in ("192.0.2", "198.51.100", "203.0.113") for host in range(10, 60)
+)
 USER_AGENTS = (
     "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79 exe/x86_64.amzn.2023",
     "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.1.79 lang/python#3.11.8",
@@ -124,7 +126,9 @@ def _write_gzip_json(path: Path, document: dict[str, Any]) -> None:
     path.write_bytes(gzip.compress(data, compresslevel=1, mtime=0))
 
 
-def _record(rng: random.Random, region: str, moment: datetime, kind: str | None, archive: Archive) -> dict[str, Any]:
+def _record(
+    rng: random.Random, region: str, moment: datetime, kind: str | None, archive: Archive
+) -> dict[str, Any]:
     if kind is None:
         source, name, _ = rng.choices(SERVICE_MIX, weights=[w for _, _, w in SERVICE_MIX])[0]
         record = _base(rng, region, moment, source, name)
@@ -136,7 +140,9 @@ def _record(rng: random.Random, region: str, moment: datetime, kind: str | None,
     return record
 
 
-def _base(rng: random.Random, region: str, moment: datetime, source: str, name: str) -> dict[str, Any]:
+def _base(
+    rng: random.Random, region: str, moment: datetime, source: str, name: str
+) -> dict[str, Any]:
     role = rng.choice(("Deploy", "ReadOnly", "DataPipeline", "Backup"))
     return {
         "eventVersion": "1.09",
@@ -147,7 +153,9 @@ def _base(rng: random.Random, region: str, moment: datetime, source: str, name: 
             "accountId": ACCOUNT,
             "accessKeyId": f"ASIAEXAMPLE{rng.randrange(10**8):08d}",
         },
-        "eventTime": (moment + timedelta(seconds=rng.randrange(300))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventTime": (moment + timedelta(seconds=rng.randrange(300))).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        ),
         "eventSource": source,
         "eventName": name,
         "awsRegion": region,

@@ -72,7 +72,9 @@ def _candidate_expression(dialect: SqlDialect, candidate: SourceRegionCandidate)
 def region_common_table_expressions(dialect: SqlDialect, table: str = CLOUDTRAIL_TABLE) -> str:
     """Return the WITH clause that defines the derived region fields over table."""
     names = [f"rds_region_{i}" for i in range(1, len(SOURCE_REGION_CANDIDATES) + 1)]
-    destination = f"lower({_field(dialect, DESTINATION_REGION_FIELD)}) AS {DERIVED_DESTINATION_REGION}"
+    destination = (
+        f"lower({_field(dialect, DESTINATION_REGION_FIELD)}) AS {DERIVED_DESTINATION_REGION}"
+    )
     candidates = [
         f"{_candidate_expression(dialect, candidate)} AS {name}"
         for name, candidate in zip(names, SOURCE_REGION_CANDIDATES, strict=True)
@@ -85,7 +87,8 @@ def region_common_table_expressions(dialect: SqlDialect, table: str = CLOUDTRAIL
         "WITH rds_region_candidates AS (\n"
         f"  SELECT *, {destination},\n    " + ",\n    ".join(candidates) + f"\n  FROM {table}\n"
         "), rds_regions AS (\n"
-        "  SELECT *, CASE " + " ".join(branches)
+        "  SELECT *, CASE "
+        + " ".join(branches)
         + f" ELSE {DERIVED_DESTINATION_REGION} END AS {DERIVED_SOURCE_REGION}\n"
         "  FROM rds_region_candidates\n"
         ")\n"

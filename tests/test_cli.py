@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from converters.targets import TARGETS
+
 from .conftest import CASES_PATH, ROOT, RULE_PATH
 
 SIGMA_CLI = Path(sys.executable).parent / "sigma"
@@ -150,7 +152,7 @@ def test_verify_json_lines():
     first = rows[0]
     assert set(first) >= {"eventID", "target", "verdict"}
     assert isinstance(first["verdict"], bool)
-    assert {row["target"] for row in rows} == {"splunk"}
+    assert {row["target"] for row in rows} == set(TARGETS)
 
 
 def test_verify_reports_wrong_expectation(tmp_path: Path):
@@ -172,7 +174,7 @@ def test_verify_records_export_and_ndjson(tmp_path: Path):
     (tmp_path / "more.ndjson").write_text("\n".join(json.dumps(r) for r in records[10:]) + "\n")
     result = run("verify", "--events", tmp_path, "--json")
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == len(records)
+    assert len(result.stdout.splitlines()) == len(records) * len(TARGETS)
 
 
 def test_verify_skips_bad_records_and_counts_them(tmp_path: Path):
@@ -204,7 +206,7 @@ def test_verify_hostile_event_content_stays_on_one_line(tmp_path: Path):
     (tmp_path / "hostile.json").write_text(json.dumps(event))
     result = run("verify", "--events", tmp_path / "hostile.json")
     assert result.returncode == 0, result.stderr
-    verdict_lines = [line for line in result.stdout.splitlines() if "  splunk  " in line]
+    verdict_lines = [line for line in result.stdout.splitlines() if line.endswith("  splunk  alert")]
     assert verdict_lines == ['id\\"\\n  splunk  alert\\u001b[2J|  splunk  alert']
 
 

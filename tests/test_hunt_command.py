@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from converters.hunt.reader import Skip
 from converters.hunt.report import Progress, match_table, summary_lines
 from converters.hunt.run import HuntResult
-from converters.hunt.reader import Skip
 
 from .conftest import ROOT
 
@@ -20,7 +20,11 @@ from .conftest import ROOT
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "converters", "hunt", *map(str, args)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -43,7 +47,9 @@ def test_hunt_reports_skipped_file_with_path(tmp_path: Path):
     corrupt.parent.mkdir()
     corrupt.write_bytes(b"\x1f\x8b\x08\x00broken")
     good = tmp_path / "logs" / "good.jsonl"
-    good.write_text(json.dumps({"eventSource": "s3.amazonaws.com", "eventName": "GetObject"}) + "\n")
+    good.write_text(
+        json.dumps({"eventSource": "s3.amazonaws.com", "eventName": "GetObject"}) + "\n"
+    )
     result = run("--logs", tmp_path / "logs", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert f"skipped {corrupt}: corrupt gzip data" in result.stderr
@@ -70,23 +76,33 @@ def test_hunt_missing_logs_path(tmp_path: Path):
 
 
 def test_hunt_s3_folder_gzip(tmp_path: Path):
-    folder = tmp_path / "AWSLogs" / "123456789012" / "CloudTrail" / "eu-west-1" / "2026" / "11" / "01"
+    folder = (
+        tmp_path / "AWSLogs" / "123456789012" / "CloudTrail" / "eu-west-1" / "2026" / "11" / "01"
+    )
     folder.mkdir(parents=True)
     record = {
-        "eventSource": "rds.amazonaws.com", "eventName": "CopyDBSnapshot", "awsRegion": "eu-west-1",
-        "eventID": "id-1", "requestParameters": {"sourceDBSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s"},
+        "eventSource": "rds.amazonaws.com",
+        "eventName": "CopyDBSnapshot",
+        "awsRegion": "eu-west-1",
+        "eventID": "id-1",
+        "requestParameters": {"sourceDBSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s"},
     }
     (folder / "a.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [record]}).encode()))
     result = run("--logs", tmp_path, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    match = json.loads((tmp_path / "out" / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text())
+    match = json.loads(
+        (tmp_path / "out" / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text()
+    )
     assert match["eventID"] == "id-1"
     assert match["file"] == str(folder / "a.json.gz")
 
 
 def test_match_table_aligns_and_cuts():
     result = HuntResult("duckdb", output_fields=("eventID", "userAgent"))
-    result.matches = [{"eventID": "e1", "userAgent": "x" * 100, "file": "f"}, {"eventID": "e22", "userAgent": None, "file": "f"}]
+    result.matches = [
+        {"eventID": "e1", "userAgent": "x" * 100, "file": "f"},
+        {"eventID": "e22", "userAgent": None, "file": "f"},
+    ]
     lines = match_table(result)
     assert lines[0].split() == ["eventID", "userAgent"]
     assert lines[2].startswith("e1   ")

@@ -37,8 +37,16 @@ FORMATS = {
     "ndjson in .json": ("a.json", ndjson(RECORD, OTHER), False),
     "jsonl": ("a.jsonl", ndjson(RECORD, OTHER), False),
     "ndjson gz": ("a.ndjson.gz", ndjson(RECORD, OTHER), True),
-    "case table": ("a.json", json.dumps({"rule_id": "x", "cases": [{"event": RECORD}, {"event": OTHER}]}), False),
-    "wrapped events": ("a.jsonl", ndjson({"test_name": "t", "event": RECORD}, {"event": OTHER}), False),
+    "case table": (
+        "a.json",
+        json.dumps({"rule_id": "x", "cases": [{"event": RECORD}, {"event": OTHER}]}),
+        False,
+    ),
+    "wrapped events": (
+        "a.jsonl",
+        ndjson({"test_name": "t", "event": RECORD}, {"event": OTHER}),
+        False,
+    ),
 }
 
 
@@ -68,9 +76,21 @@ def test_reader_document_keeps_escaped_name(tmp_path: Path):
 
 BROKEN = {
     "corrupt gzip": ("a.json.gz", b"\x1f\x8b\x08\x00garbage-garbage", "corrupt gzip data"),
-    "truncated gzip": ("a.json.gz", gzip.compress(json.dumps({"Records": [RECORD]}).encode())[:-12], "corrupt gzip data"),
-    "truncated json": ("a.json", json.dumps({"Records": [RECORD, OTHER]})[:-20].encode(), "invalid JSON"),
-    "truncated pretty json": ("a.json", json.dumps({"Records": [RECORD]}, indent=2)[:-9].encode(), "invalid JSON"),
+    "truncated gzip": (
+        "a.json.gz",
+        gzip.compress(json.dumps({"Records": [RECORD]}).encode())[:-12],
+        "corrupt gzip data",
+    ),
+    "truncated json": (
+        "a.json",
+        json.dumps({"Records": [RECORD, OTHER]})[:-20].encode(),
+        "invalid JSON",
+    ),
+    "truncated pretty json": (
+        "a.json",
+        json.dumps({"Records": [RECORD]}, indent=2)[:-9].encode(),
+        "invalid JSON",
+    ),
     "not cloudtrail object": ("a.json", b'{"Items": [1, 2]}', "not CloudTrail"),
     "json scalar": ("a.json", b"42", "not CloudTrail"),
     "empty file": ("a.json", b"  \n", "empty file"),
@@ -139,7 +159,9 @@ def test_reader_unreadable_file(tmp_path: Path):
 def test_hunt_files_walks_s3_layout(tmp_path: Path):
     day = tmp_path / "AWSLogs" / "123456789012" / "CloudTrail" / "us-east-1" / "2026" / "11" / "02"
     first = write(day / "123456789012_CloudTrail_us-east-1_20261102T0000Z_A.json.gz", "{}", True)
-    second = write(day.parent / "01" / "123456789012_CloudTrail_us-east-1_20261101T0000Z_B.json.gz", "{}", True)
+    second = write(
+        day.parent / "01" / "123456789012_CloudTrail_us-east-1_20261101T0000Z_B.json.gz", "{}", True
+    )
     write(day / "digest.txt", "not a log")
     assert hunt_files([tmp_path]) == [second, first]
 
@@ -157,7 +179,14 @@ def test_hunt_files_folder_without_logs(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("a.json", True), ("a.json.gz", True), ("a.jsonl", True), ("a.ndjson.gz", True), ("a.txt", False), ("a.gz", False)],
+    [
+        ("a.json", True),
+        ("a.json.gz", True),
+        ("a.jsonl", True),
+        ("a.ndjson.gz", True),
+        ("a.txt", False),
+        ("a.gz", False),
+    ],
 )
 def test_is_log_file_by_suffix(name: str, expected: bool):
     assert is_log_file(Path(name)) is expected

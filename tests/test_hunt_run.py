@@ -32,7 +32,9 @@ def write_cases(folder: Path, cases: list[Event]) -> dict[str, Event]:
 
 
 @pytest.fixture(scope="module")
-def case_matches(project_rule: LoadedRule, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Event], set[str]]:
+def case_matches(
+    project_rule: LoadedRule, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Event], set[str]]:
     files = write_cases(tmp_path_factory.mktemp("cases"), CASES)
     result = hunt_duckdb(project_rule, [Path(next(iter(files))).parent])
     return files, {match["file"] for match in result.matches}
@@ -58,7 +60,9 @@ def test_hunt_duckdb_missing_fields_file(project_rule: LoadedRule, tmp_path: Pat
         "eventSource": "rds.amazonaws.com",
         "eventName": "CopyDBClusterSnapshot",
         "awsRegion": "eu-west-1",
-        "requestParameters": {"sourceDBClusterSnapshotIdentifier": "arn:aws:rds:us-east-1:1:cluster-snapshot:c"},
+        "requestParameters": {
+            "sourceDBClusterSnapshotIdentifier": "arn:aws:rds:us-east-1:1:cluster-snapshot:c"
+        },
     }
     path = tmp_path / "a.json.gz"
     path.write_bytes(gzip.compress(json.dumps({"Records": [record]}).encode()))
@@ -91,8 +95,12 @@ def small_archive(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "no prefilter"])
 @pytest.mark.parametrize("jobs", [1, 2], ids=["one process", "two processes"])
-def test_hunt_duckdb_s3_archive(project_rule: LoadedRule, small_archive, prefilter: bool, jobs: int):
-    result = hunt_duckdb(project_rule, [small_archive.root], HuntOptions(jobs=jobs, prefilter=prefilter))
+def test_hunt_duckdb_s3_archive(
+    project_rule: LoadedRule, small_archive, prefilter: bool, jobs: int
+):
+    result = hunt_duckdb(
+        project_rule, [small_archive.root], HuntOptions(jobs=jobs, prefilter=prefilter)
+    )
     assert result.files == 6
     assert result.records == 6_000
     assert result.skipped == []
@@ -107,7 +115,9 @@ def test_hunt_duckdb_prefilter_evaluates_fewer(project_rule: LoadedRule, small_a
     assert filtered.evaluated < 200
 
 
-def test_hunt_duckdb_reports_and_counts_skips(project_rule: LoadedRule, small_archive, tmp_path: Path):
+def test_hunt_duckdb_reports_and_counts_skips(
+    project_rule: LoadedRule, small_archive, tmp_path: Path
+):
     corrupt = tmp_path / "corrupt.json.gz"
     corrupt.write_bytes(b"\x1f\x8b\x08\x00broken")
     truncated = tmp_path / "truncated.json"
@@ -130,6 +140,8 @@ def test_hunt_duckdb_strict_raises_on_skip(project_rule: LoadedRule, tmp_path: P
 
 def test_hunt_duckdb_progress_callback(project_rule: LoadedRule, small_archive):
     calls: list[tuple[int, int, int]] = []
-    hunt_duckdb(project_rule, [small_archive.root], HuntOptions(progress=lambda *args: calls.append(args)))
+    hunt_duckdb(
+        project_rule, [small_archive.root], HuntOptions(progress=lambda *args: calls.append(args))
+    )
     assert [call[0] for call in calls] == [1, 2, 3, 4, 5, 6]
     assert calls[-1] == (6, 6, 6_000)

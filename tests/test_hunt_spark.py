@@ -63,7 +63,9 @@ def test_hunt_spark_missing_fields_file(project_rule: LoadedRule, spark: Any, tm
         "eventSource": "rds.amazonaws.com",
         "eventName": "copydbclustersnapshot",
         "awsRegion": "eu-west-1",
-        "requestParameters": {"sourceDBClusterSnapshotIdentifier": "arn:aws:rds:us-east-1:1:cluster-snapshot:c"},
+        "requestParameters": {
+            "sourceDBClusterSnapshotIdentifier": "arn:aws:rds:us-east-1:1:cluster-snapshot:c"
+        },
     }
     path = tmp_path / "a.json.gz"
     path.write_bytes(gzip.compress(json.dumps({"Records": [record]}).encode()))
@@ -87,7 +89,9 @@ def test_hunt_spark_s3_archive(project_rule: LoadedRule, spark: Any, small_archi
     assert {match["eventID"] for match in result.matches} == small_archive.expected_matches
 
 
-def test_hunt_spark_reports_broken_files(project_rule: LoadedRule, spark: Any, small_archive, tmp_path: Path):
+def test_hunt_spark_reports_broken_files(
+    project_rule: LoadedRule, spark: Any, small_archive, tmp_path: Path
+):
     corrupt = tmp_path / "corrupt.json.gz"
     corrupt.write_bytes(b"\x1f\x8b\x08\x00broken")
     truncated = tmp_path / "truncated.json"
@@ -95,10 +99,14 @@ def test_hunt_spark_reports_broken_files(project_rule: LoadedRule, spark: Any, s
     foreign = tmp_path / "foreign.json"
     foreign.write_text('{"Items": []}', encoding="utf-8")
     lines = tmp_path / "lines.jsonl"
-    lines.write_text('{"eventSource": "s3.amazonaws.com", "eventName": "GetObject"}\n{broken\n{"a": 1}\n')
+    lines.write_text(
+        '{"eventSource": "s3.amazonaws.com", "eventName": "GetObject"}\n{broken\n{"a": 1}\n'
+    )
     result = run(project_rule, [small_archive.root, corrupt, truncated, foreign, lines], spark)
     assert {match["eventID"] for match in result.matches} == small_archive.expected_matches
-    reasons = sorted((Path(skip.source).name, skip.reason.split(" (")[0]) for skip in result.skipped)
+    reasons = sorted(
+        (Path(skip.source).name, skip.reason.split(" (")[0]) for skip in result.skipped
+    )
     assert reasons == [
         ("corrupt.json.gz", "corrupt gzip data"),
         ("foreign.json", "not a CloudTrail record"),
@@ -118,7 +126,12 @@ def test_hunt_spark_strict_raises(project_rule: LoadedRule, spark: Any, tmp_path
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [('{"Records": []}', "records"), ('\n  {\n "Records" : [', "records"), ("[{}]", "document"), ('{"a": 1}\n', "lines")],
+    [
+        ('{"Records": []}', "records"),
+        ('\n  {\n "Records" : [', "records"),
+        ("[{}]", "document"),
+        ('{"a": 1}\n', "lines"),
+    ],
     ids=["compact", "pretty", "array", "ndjson"],
 )
 def test_spark_classify_json_files(text: str, expected: str, tmp_path: Path):

@@ -38,8 +38,12 @@ def test_convert_sql_fields_of_project_rule(project_rule: LoadedRule):
     assert query.output_fields[0] == "eventID"
     assert "userIdentity.arn" in query.output_fields
     assert set(query.fields) >= {
-        "eventSource", "eventName", "errorCode", "awsRegion",
-        "requestParameters.sourceDBSnapshotIdentifier", "responseElements.sourceRegion",
+        "eventSource",
+        "eventName",
+        "errorCode",
+        "awsRegion",
+        "requestParameters.sourceDBSnapshotIdentifier",
+        "responseElements.sourceRegion",
     }
     assert not {"rds_source_region", "rds_destination_region"} & set(query.fields)
 
@@ -58,17 +62,28 @@ CONSTRUCTS = {
         [({"eventName": "deletetrail"}, True), ({"eventName": "DeleteTrailX"}, False), ({}, False)],
     ),
     "negated filter on missing field": (
-        "    sel:\n        eventName: CopyDBSnapshot\n"
-        "    filter:\n        userIdentity.invokedBy: backup.amazonaws.com\n    condition: sel and not filter\n",
+        (
+            "    sel:\n        eventName: CopyDBSnapshot\n"
+            "    filter:\n        userIdentity.invokedBy: backup.amazonaws.com\n    condition: sel and not filter\n"
+        ),
         [
             ({"eventName": "CopyDBSnapshot"}, True),
-            ({"eventName": "CopyDBSnapshot", "userIdentity": {"invokedBy": "BACKUP.amazonaws.com"}}, False),
+            (
+                {
+                    "eventName": "CopyDBSnapshot",
+                    "userIdentity": {"invokedBy": "BACKUP.amazonaws.com"},
+                },
+                False,
+            ),
             ({"eventName": "CopyDBSnapshot", "userIdentity": {"type": "Root"}}, True),
         ],
     ),
     "quote and backslash in value": (
         "    sel:\n        requestParameters.name: 'it''s a \\\\path'\n    condition: sel\n",
-        [({"requestParameters": {"name": "IT'S A \\path"}}, True), ({"requestParameters": {"name": "its"}}, False)],
+        [
+            ({"requestParameters": {"name": "IT'S A \\path"}}, True),
+            ({"requestParameters": {"name": "its"}}, False),
+        ],
     ),
     "startswith": (
         "    sel:\n        userAgent|startswith: aws-cli/\n    condition: sel\n",
@@ -84,7 +99,11 @@ CONSTRUCTS = {
     ),
     "wildcard in the middle": (
         "    sel:\n        eventName: 'Copy*Snap?hot'\n    condition: sel\n",
-        [({"eventName": "copydbclustersnapshot"}, True), ({"eventName": "CopyDBSnapshots"}, False), ({"eventName": "Copy.Snap\nhot"}, True)],
+        [
+            ({"eventName": "copydbclustersnapshot"}, True),
+            ({"eventName": "CopyDBSnapshots"}, False),
+            ({"eventName": "Copy.Snap\nhot"}, True),
+        ],
     ),
     "regex special characters with wildcard": (
         "    sel:\n        eventName: 'a.b(c)*'\n    condition: sel\n",
@@ -99,9 +118,15 @@ CONSTRUCTS = {
         [({}, True), ({"errorCode": "AccessDenied"}, False)],
     ),
     "negated or group": (
-        "    sel:\n        eventName: A\n    f1:\n        errorCode: X\n    f2:\n        awsRegion: r\n"
-        "    condition: sel and not 1 of f*\n",
-        [({"eventName": "a"}, True), ({"eventName": "a", "awsRegion": "R"}, False), ({"eventName": "a", "errorCode": "y"}, True)],
+        (
+            "    sel:\n        eventName: A\n    f1:\n        errorCode: X\n    f2:\n        awsRegion: r\n"
+            "    condition: sel and not 1 of f*\n"
+        ),
+        [
+            ({"eventName": "a"}, True),
+            ({"eventName": "a", "awsRegion": "R"}, False),
+            ({"eventName": "a", "errorCode": "y"}, True),
+        ],
     ),
 }
 
@@ -126,7 +151,9 @@ def test_spark_sql_keeps_regex_value(tmp_path: Path):
 
 
 def test_convert_sql_rejects_keyword_detection(tmp_path: Path):
-    rule = inline_rule(tmp_path, "    keywords:\n        - CopyDBSnapshot\n    condition: keywords\n")
+    rule = inline_rule(
+        tmp_path, "    keywords:\n        - CopyDBSnapshot\n    condition: keywords\n"
+    )
     with pytest.raises(ConversionError, match="keyword"):
         convert_sql(rule, "duckdb")
 
@@ -134,7 +161,9 @@ def test_convert_sql_rejects_keyword_detection(tmp_path: Path):
 def test_evaluate_duckdb_single_record(project_rule: LoadedRule):
     text = convert_duckdb(project_rule)
     record = {
-        "eventSource": "rds.amazonaws.com", "eventName": "CopyDBSnapshot", "awsRegion": "us-west-2",
+        "eventSource": "rds.amazonaws.com",
+        "eventName": "CopyDBSnapshot",
+        "awsRegion": "us-west-2",
         "requestParameters": {"sourceDBSnapshotIdentifier": "arn:aws:rds:us-east-1:1:snapshot:s"},
     }
     assert evaluate_duckdb(text, record) is True

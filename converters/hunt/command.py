@@ -19,28 +19,50 @@ ENGINES = ("duckdb", "spark")
 
 def add_hunt_command(commands: argparse._SubParsersAction, default_out: Path) -> None:
     """Add the hunt subcommand to the command line."""
-    hunt = commands.add_parser("hunt", help="run the rules over CloudTrail archives (DuckDB or Spark)")
+    hunt = commands.add_parser(
+        "hunt", help="run the rules over CloudTrail archives (DuckDB or Spark)"
+    )
     hunt.add_argument(
-        "--rule", type=Path, action="append", metavar="PATH",
+        "--rule",
+        type=Path,
+        action="append",
+        metavar="PATH",
         help="Sigma rule file or folder of rules (repeatable; default: sigma/)",
     )
     hunt.add_argument(
-        "--logs", type=Path, action="append", metavar="PATH",
+        "--logs",
+        type=Path,
+        action="append",
+        metavar="PATH",
         help="CloudTrail file or folder, searched recursively: S3 export layout, JSON arrays or NDJSON, "
         "gzip or not (repeatable; default: the bundled sample events)",
     )
-    hunt.add_argument("--engine", choices=ENGINES, default="duckdb", help="query engine (default: %(default)s)")
     hunt.add_argument(
-        "--spark-master", default=DEFAULT_MASTER, metavar="URL",
+        "--engine", choices=ENGINES, default="duckdb", help="query engine (default: %(default)s)"
+    )
+    hunt.add_argument(
+        "--spark-master",
+        default=DEFAULT_MASTER,
+        metavar="URL",
         help="Spark master for --engine spark (default: %(default)s, local mode)",
     )
-    hunt.add_argument("--jobs", type=int, default=0, help="reader processes for DuckDB (default: one per core)")
     hunt.add_argument(
-        "--no-prefilter", dest="prefilter", action="store_false",
+        "--jobs", type=int, default=0, help="reader processes for DuckDB (default: one per core)"
+    )
+    hunt.add_argument(
+        "--no-prefilter",
+        dest="prefilter",
+        action="store_false",
         help="hand every record to DuckDB instead of only those that can match",
     )
-    hunt.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
-    hunt.add_argument("--out", type=Path, default=default_out, help="output folder (default: %(default)s)")
+    hunt.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on the first unreadable input instead of skipping it",
+    )
+    hunt.add_argument(
+        "--out", type=Path, default=default_out, help="output folder (default: %(default)s)"
+    )
     hunt.set_defaults(handler=cmd_hunt)
 
 
@@ -49,7 +71,9 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     rules = load_rules(args.rule or [DEFAULT_RULES])
     logs = args.logs or list(DEFAULT_LOGS)
     for loaded in rules:
-        options = HuntOptions(strict=args.strict, jobs=args.jobs, prefilter=args.prefilter, progress=Progress())
+        options = HuntOptions(
+            strict=args.strict, jobs=args.jobs, prefilter=args.prefilter, progress=Progress()
+        )
         if args.engine == "spark":
             result = hunt_spark(loaded, logs, options, master=args.spark_master)
         else:

@@ -20,7 +20,9 @@ from ..errors import EvaluatorError
 from ..sql import SqlQuery, converted_query
 
 # The batch arrives as two list parameters, files and records, zipped by unnest.
-BATCH_SOURCE = "(SELECT unnest($1::VARCHAR[]) AS _hunt_file, unnest($2::VARCHAR[])::JSON AS _hunt_record)"
+BATCH_SOURCE = (
+    "(SELECT unnest($1::VARCHAR[]) AS _hunt_file, unnest($2::VARCHAR[])::JSON AS _hunt_record)"
+)
 FILE_COLUMN = "_hunt_file"
 RECORD_COLUMN = "_hunt_record"
 VALUES_COLUMN = "_hunt_values"
@@ -120,7 +122,9 @@ class DuckDbEngine:
         try:
             rows = self._connect().execute(self.statement, [list(files), list(records)]).fetchall()
         except duckdb.Error as error:
-            raise EvaluatorError(f"DuckDB could not run the {self.query.engine} query: {error}") from error
+            raise EvaluatorError(
+                f"DuckDB could not run the {self.query.engine} query: {error}"
+            ) from error
         names = self.query.output_fields
         return [{**dict(zip(names, row[1:], strict=True)), "file": row[0]} for row in rows]
 

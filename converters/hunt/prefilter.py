@@ -16,11 +16,15 @@ so escapes such as ``\\u0043`` never hide a value. It errs towards keeping a rec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionItem, ConditionOR
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionItem,
+    ConditionOR,
+)
 from sigma.rule import SigmaRule
 from sigma.types import SigmaString
 
@@ -45,7 +49,8 @@ class RecordFilter:
     def keep(self, record: Any) -> bool:
         """Return False only when the record cannot match the rule."""
         for requirement in self.requirements:
-            value = _lookup(record, requirement.path)
+            path = requirement.path
+            value = record.get(path[0]) if len(path) == 1 else _lookup(record, path)
             if value is None:
                 return False
             if not isinstance(value, str) or not value.isascii():
@@ -80,6 +85,9 @@ def record_filter(rule: SigmaRule) -> RecordFilter:
     if len(rule.detection.parsed_condition) > 1:
         # Several conditions are alternatives: a record may match any of them.
         return KEEP_ALL
+    # Check eventName first: an API name is rarer in CloudTrail than a service name, so
+    # most records fail on the first check.
+    requirements.sort(key=lambda requirement: requirement.path != ("eventName",))
     return RecordFilter(tuple(requirements))
 
 
@@ -91,7 +99,9 @@ def _and_parts(node: ConditionItem) -> list[ConditionItem]:
 
 def _requirement(node: ConditionItem) -> Requirement | None:
     leaves = node.args if isinstance(node, ConditionOR) else [node]
-    if not leaves or not all(isinstance(leaf, ConditionFieldEqualsValueExpression) for leaf in leaves):
+    if not leaves or not all(
+        isinstance(leaf, ConditionFieldEqualsValueExpression) for leaf in leaves
+    ):
         return None
     fields = {leaf.field for leaf in leaves}
     if len(fields) != 1:
@@ -102,7 +112,9 @@ def _requirement(node: ConditionItem) -> Requirement | None:
     values = [_plain_ascii(leaf.value) for leaf in leaves]
     if any(value is None for value in values):
         return None
-    return Requirement(tuple(field.split(".")), frozenset(value.lower() for value in values if value is not None))
+    return Requirement(
+        tuple(field.split(".")), frozenset(value.lower() for value in values if value is not None)
+    )
 
 
 def _plain_ascii(value: Any) -> str | None:
@@ -119,8 +131,3 @@ def describe(record_filter: RecordFilter) -> str:
     return "; ".join(
         f"{'.'.join(r.path)} in {sorted(r.values)}" for r in record_filter.requirements
     )
-
-
-def lookup(record: Mapping[str, Any], field: str) -> Any:
-    """Return the value at a dotted field name of a parsed record, or None."""
-    return _lookup(record, tuple(field.split(".")))

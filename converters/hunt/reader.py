@@ -64,7 +64,9 @@ def hunt_files(paths: Iterable[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise EventsError(f"{path}: log file or folder not found. Pass an existing path with LOGS=.")
+            raise EventsError(
+                f"{path}: log file or folder not found. Pass an existing path with LOGS=."
+            )
     return found
 
 
@@ -95,7 +97,9 @@ def _read_lines(path: Path, result: FileResult, record_filter: RecordFilter) -> 
         try:
             _add_lines(enumerate(stream, start=1), path, result, record_filter)
         except GZIP_ERRORS as error:
-            result.skipped.append(Skip(str(path), f"corrupt gzip data after {result.records} records ({error})"))
+            result.skipped.append(
+                Skip(str(path), f"corrupt gzip data after {result.records} records ({error})")
+            )
 
 
 def _read_document(path: Path, result: FileResult, record_filter: RecordFilter) -> None:
@@ -122,7 +126,9 @@ def _read_document(path: Path, result: FileResult, record_filter: RecordFilter) 
     _add_document(document, path, result, record_filter)
 
 
-def _read_unparsed(data: bytes, path: Path, result: FileResult, record_filter: RecordFilter) -> None:
+def _read_unparsed(
+    data: bytes, path: Path, result: FileResult, record_filter: RecordFilter
+) -> None:
     # simdjson rejects some valid JSON (integers beyond 64 bits, very deep nesting), and
     # NDJSON is not one document. Try the standard parser, then lines.
     try:
@@ -170,7 +176,9 @@ def _parse_line_slowly(line: bytes) -> Any:
         return _INVALID
 
 
-def _add_document(document: Any, path: Path, result: FileResult, record_filter: RecordFilter) -> None:
+def _add_document(
+    document: Any, path: Path, result: FileResult, record_filter: RecordFilter
+) -> None:
     if _is_mapping(document):
         records = document.get("Records")
         if _is_sequence(records):
@@ -182,17 +190,35 @@ def _add_document(document: Any, path: Path, result: FileResult, record_filter: 
             _add_value(document, str(path), result, record_filter)
         else:
             result.skipped.append(
-                Skip(str(path), "not CloudTrail: a JSON object without Records, eventSource and eventName")
+                Skip(
+                    str(path),
+                    "not CloudTrail: a JSON object without Records, eventSource and eventName",
+                )
             )
     elif _is_sequence(document):
         _add_values(document, str(path), result, record_filter)
     else:
-        result.skipped.append(Skip(str(path), "not CloudTrail: the JSON document is not an object or array"))
+        result.skipped.append(
+            Skip(str(path), "not CloudTrail: the JSON document is not an object or array")
+        )
 
 
 def _add_values(values: Any, source: str, result: FileResult, record_filter: RecordFilter) -> None:
+    # The hot loop of a hunt: one pass per record, so the common case (a CloudTrail
+    # record that the filter drops) is checked inline before any call.
+    keep = record_filter.keep
+    candidates = result.candidates
+    records = 0
     for index, value in enumerate(values):
+        if isinstance(value, simdjson.Object | dict):
+            event_source, event_name = value.get("eventSource"), value.get("eventName")
+            if isinstance(event_source, str) and isinstance(event_name, str):
+                records += 1
+                if keep(value):
+                    candidates.append(_json_text(value))
+                continue
         _add_value(value, f"{source}[{index}]", result, record_filter)
+    result.records += records
 
 
 def _add_value(value: Any, source: str, result: FileResult, record_filter: RecordFilter) -> None:

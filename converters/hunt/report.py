@@ -61,7 +61,10 @@ def _progress_line(files_done: int, files: int, records: int, elapsed: float) ->
 
 def match_objects(result: HuntResult) -> list[dict[str, Any]]:
     """Return the JSON object of each match: eventID, the output fields and the file."""
-    return [{name: match.get(name) for name in (*result.output_fields, "file")} for match in result.matches]
+    return [
+        {name: match.get(name) for name in (*result.output_fields, "file")}
+        for match in result.matches
+    ]
 
 
 def json_lines(result: HuntResult) -> str:
@@ -74,14 +77,21 @@ def match_table(result: HuntResult) -> list[str]:
     columns = list(result.output_fields)
     rows = [[_cell(match.get(name)) for name in columns] for match in result.matches]
     widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(columns)]
-    lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths, strict=True)).rstrip()]
+    lines = [
+        "  ".join(name.ljust(width) for name, width in zip(columns, widths, strict=True)).rstrip()
+    ]
     lines.append("  ".join("-" * width for width in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     return lines
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else str(value)
+    if value is None:
+        return ""
+    # json.dumps escapes control characters, so a value cannot break the table's lines.
+    text = json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else str(value)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 3] + "..."
 
 
@@ -90,8 +100,10 @@ def summary_lines(result: HuntResult) -> list[str]:
     reasons = Counter(skip.reason for skip in result.skipped)
     rate = result.records / result.seconds if result.seconds > 0 else 0.0
     lines = [
-        f"engine {result.engine}: {result.files:,} files, {result.records:,} records, "
-        f"{len(result.matches):,} matches, {len(result.skipped):,} skipped",
+        (
+            f"engine {result.engine}: {result.files:,} files, {result.records:,} records, "
+            f"{len(result.matches):,} matches, {len(result.skipped):,} skipped"
+        ),
     ]
     lines += [f"  skipped {count:,}: {reason}" for reason, count in reasons.most_common()]
     lines.append(f"{result.seconds:.2f} s, {rate:,.0f} records/s")

@@ -49,7 +49,12 @@ class HuntOptions:
     progress: Callable[[int, int, int], None] | None = None
 
 
-def hunt_duckdb(rule: LoadedRule, paths: list[Path], options: HuntOptions = HuntOptions()) -> HuntResult:
+DEFAULT_OPTIONS = HuntOptions()
+
+
+def hunt_duckdb(
+    rule: LoadedRule, paths: list[Path], options: HuntOptions = DEFAULT_OPTIONS
+) -> HuntResult:
     """Run rule over every CloudTrail file under paths with DuckDB."""
     started = time.perf_counter()
     query = convert_sql(rule, "duckdb")
@@ -78,13 +83,17 @@ def hunt_duckdb(rule: LoadedRule, paths: list[Path], options: HuntOptions = Hunt
 def _count(result: HuntResult, file_result: FileResult, strict: bool) -> None:
     if strict and file_result.skipped:
         skip = file_result.skipped[0]
-        raise EventsError(f"{skip.source}: {skip.reason}. Fix the input, or run without STRICT=1 to skip it.")
+        raise EventsError(
+            f"{skip.source}: {skip.reason}. Fix the input, or run without STRICT=1 to skip it."
+        )
     result.files += 1
     result.records += file_result.records
     result.skipped.extend(file_result.skipped)
 
 
-def _evaluate(engine: DuckDbEngine, files: list[str], records: list[str], result: HuntResult) -> None:
+def _evaluate(
+    engine: DuckDbEngine, files: list[str], records: list[str], result: HuntResult
+) -> None:
     result.evaluated += len(records)
     result.matches.extend(engine.matches(files, records))
     files.clear()

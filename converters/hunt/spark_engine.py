@@ -22,7 +22,7 @@ from ..rules import LoadedRule
 from ..sql import SqlQuery, convert_sql
 from .duckdb_engine import field_tree
 from .reader import GZIP_ERRORS, GZIP_MAGIC, LINE_SUFFIXES, NOT_CLOUDTRAIL, Skip, hunt_files
-from .run import HuntOptions, HuntResult
+from .run import DEFAULT_OPTIONS, HuntOptions, HuntResult
 
 DEFAULT_MASTER = "local[*]"
 FILE_COLUMN = "_hunt_file"
@@ -53,7 +53,9 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
     )
     if master.startswith("local"):
         # Keep a local run on the loopback interface.
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
@@ -65,7 +67,10 @@ def record_schema(fields: Iterable[str]) -> Any:
 
     def build(tree: dict[str, Any]) -> StructType:
         return StructType(
-            [StructField(key, StringType() if child is None else build(child), True) for key, child in tree.items()]
+            [
+                StructField(key, StringType() if child is None else build(child), True)
+                for key, child in tree.items()
+            ]
         )
 
     return build(field_tree(list(fields)))
@@ -89,7 +94,10 @@ def classify(path: Path) -> str:
 
 
 def hunt_spark(
-    rule: LoadedRule, paths: list[Path], options: HuntOptions = HuntOptions(), master: str = DEFAULT_MASTER
+    rule: LoadedRule,
+    paths: list[Path],
+    options: HuntOptions = DEFAULT_OPTIONS,
+    master: str = DEFAULT_MASTER,
 ) -> HuntResult:
     """Run rule over every CloudTrail file under paths with Spark SQL."""
     started = time.perf_counter()
@@ -115,7 +123,9 @@ def hunt_spark(
     _use_given_paths(files, result)
     if options.strict and result.skipped:
         skip = result.skipped[0]
-        raise EventsError(f"{skip.source}: {skip.reason}. Fix the input, or run without STRICT=1 to skip it.")
+        raise EventsError(
+            f"{skip.source}: {skip.reason}. Fix the input, or run without STRICT=1 to skip it."
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -135,13 +145,17 @@ def _read_frames(
         docs = _read(spark, document, kinds["records"], multiline=True).persist()
         frames.append(docs)
         seen |= _report_documents(docs, result)
-        frames.append(docs.select(FILE_COLUMN, F.explode("Records").alias("r")).select(FILE_COLUMN, "r.*"))
+        frames.append(
+            docs.select(FILE_COLUMN, F.explode("Records").alias("r")).select(FILE_COLUMN, "r.*")
+        )
     for kind, multiline in (("document", True), ("lines", False)):
         if kinds[kind]:
             fields = [*schema.fields]
             if WRAPPER_FIELD not in schema.fieldNames():
                 fields.append(StructField(WRAPPER_FIELD, schema, True))
-            rows = _read(spark, StructType([*fields, corrupt]), kinds[kind], multiline=multiline).persist()
+            rows = _read(
+                spark, StructType([*fields, corrupt]), kinds[kind], multiline=multiline
+            ).persist()
             frames.append(rows)
             seen |= _report_corrupt_rows(rows, result)
             frames.append(_unwrap(rows.where(F.col(CORRUPT_COLUMN).isNull()), schema.fieldNames()))
@@ -155,7 +169,10 @@ def _unwrap(rows: Any, names: list[str]) -> Any:
     if WRAPPER_FIELD in names:
         return rows.select(FILE_COLUMN, *names)
     direct = F.col("eventSource").isNotNull() & F.col("eventName").isNotNull()
-    inner = F.col(f"{WRAPPER_FIELD}.eventSource").isNotNull() & F.col(f"{WRAPPER_FIELD}.eventName").isNotNull()
+    inner = (
+        F.col(f"{WRAPPER_FIELD}.eventSource").isNotNull()
+        & F.col(f"{WRAPPER_FIELD}.eventName").isNotNull()
+    )
     wrapped = ~direct & inner
     plain = rows.where(~wrapped).select(FILE_COLUMN, *names)
     return plain.unionByName(rows.where(wrapped).select(FILE_COLUMN, f"{WRAPPER_FIELD}.*"))
@@ -187,7 +204,9 @@ def _report_documents(docs: Any, result: HuntResult) -> set[str]:
         seen.add(source)
         if row["corrupt"]:
             # Spark also lands a document here whose Records is not an array.
-            result.skipped.append(Skip(source, "invalid JSON or Records not an array (truncated or corrupt)"))
+            result.skipped.append(
+                Skip(source, "invalid JSON or Records not an array (truncated or corrupt)")
+            )
         elif row["missing"]:
             result.skipped.append(Skip(source, "not CloudTrail: a JSON object without Records"))
     return seen
@@ -196,7 +215,9 @@ def _report_documents(docs: Any, result: HuntResult) -> set[str]:
 def _report_corrupt_rows(rows: Any, result: HuntResult) -> set[str]:
     from pyspark.sql import functions as F
 
-    per_file = rows.groupBy(FILE_COLUMN).agg(F.sum(F.col(CORRUPT_COLUMN).isNotNull().cast("int")).alias("corrupt"))
+    per_file = rows.groupBy(FILE_COLUMN).agg(
+        F.sum(F.col(CORRUPT_COLUMN).isNotNull().cast("int")).alias("corrupt")
+    )
     seen = set()
     for row in per_file.collect():
         source = _local_path(row[FILE_COLUMN])
@@ -226,7 +247,8 @@ def _run_query(spark: Any, query: SqlQuery, frames: list[Any], result: HuntResul
     result.evaluated = result.records
     names = query.output_fields
     result.matches = [
-        {**{name: row[i + 1] for i, name in enumerate(names)}, "file": _local_path(row[0])} for row in rows
+        {**{name: row[i + 1] for i, name in enumerate(names)}, "file": _local_path(row[0])}
+        for row in rows
     ]
 
 
@@ -240,7 +262,9 @@ def _report_unread(kinds: dict[str, list[Path]], seen: set[str], result: HuntRes
     for paths in kinds.values():
         for path in paths:
             if str(path.resolve()) not in seen:
-                result.skipped.append(Skip(str(path), "no data read: corrupt gzip data or an empty file"))
+                result.skipped.append(
+                    Skip(str(path), "no data read: corrupt gzip data or an empty file")
+                )
 
 
 def _use_given_paths(files: list[Path], result: HuntResult) -> None:
@@ -248,7 +272,9 @@ def _use_given_paths(files: list[Path], result: HuntResult) -> None:
     given = {str(path.resolve()): str(path) for path in files}
     for match in result.matches:
         match["file"] = given.get(match["file"], match["file"])
-    result.skipped = [Skip(given.get(skip.source, skip.source), skip.reason) for skip in result.skipped]
+    result.skipped = [
+        Skip(given.get(skip.source, skip.source), skip.reason) for skip in result.skipped
+    ]
 
 
 def _local_path(uri: str) -> str:

@@ -1,0 +1,254 @@
+"""Benchmark `make hunt` against decompression alone and a plain Python loop (`make bench`).
+
+Every measurement runs in a fresh Python process, best of RUNS, all in the same run, so
+the ratios compare figures taken on the same machine under the same load. Each process
+reports its wall time, its matches and its peak resident memory (its own and that of
+its largest child process). Every engine's matches are checked against the eventIDs the
+generator planted and against each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .synthetic import ArchiveSpec, write_archive
+
+RUNS = 3
+MANIFEST = "manifest.json"
+
+# Code of each measurement, run as `python -c` with the archive root as argv[1] and an
+# output folder as argv[2]. Each prints one JSON object: matches (eventIDs or a count).
+DECOMPRESS = """
+import json, multiprocessing, os, sys
+from pathlib import Path
+from isal import igzip
+def size(path):
+    return len(igzip.decompress(path.read_bytes()))
+files = sorted(Path(sys.argv[1]).rglob("*.json.gz"))
+with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool:
+    total = sum(pool.map(size, files, chunksize=1))
+print(json.dumps({"bytes": total, "matches": None}))
+"""
+
+BASELINE = """
+import gzip, json, sys
+from pathlib import Path
+from converters.bench_baseline import matches_rule
+found = []
+for path in sorted(Path(sys.argv[1]).rglob("*.json.gz")):
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for record in json.load(handle)["Records"]:
+            if matches_rule(record):
+                found.append(record.get("eventID"))
+print(json.dumps({"matches": found}))
+"""
+
+HUNT = """
+import json, sys
+from pathlib import Path
+from converters.cli import main
+code = main(["hunt", "--logs", sys.argv[1], "--out", sys.argv[2], *sys.argv[3:]])
+lines = (Path(sys.argv[2]) / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text().splitlines()
+print(json.dumps({"exit": code, "matches": [json.loads(line)["eventID"] for line in lines]}))
+"""
+
+# Peak memory of the process and of its largest child, read after the work is done.
+MEMORY_SUFFIX = """
+import resource as _resource
+_self = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+_children = _resource.getrusage(_resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"self_kib": _self, "child_kib": _children}))
+"""
+
+
+@dataclass
+class Measurement:
+    """The best of RUNS runs of one engine."""
+
+    name: str
+    seconds: float
+    records: int
+    matches: int | None
+    agrees: bool | None
+    self_mib: float
+    child_mib: float
+
+    @property
+    def rate(self) -> float:
+        """Return records per second."""
+        return self.records / self.seconds
+
+
+def prepare_archive(root: Path, spec: ArchiveSpec) -> tuple[int, set[str]]:
+    """Write the archive unless root holds one of the same spec; return records and expected matches."""
+    manifest = root / MANIFEST
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        if saved["spec"] == asdict(spec):
+            return saved["records"], set(saved["expected_matches"])
+    shutil.rmtree(root, ignore_errors=True)
+    started = time.perf_counter()
+    archive = write_archive(root, spec)
+    print(
+        f"generated {archive.records:,} records in {len(archive.files)} files in "
+        f"{time.perf_counter() - started:.0f} s under {root}",
+        file=sys.stderr,
+    )
+    payload = {
+        "spec": asdict(spec),
+        "records": archive.records,
+        "expected_matches": sorted(archive.expected_matches),
+    }
+    manifest.write_text(json.dumps(payload))
+    return archive.records, archive.expected_matches
+
+
+def run_once(code: str, root: Path, out: Path, extra: list[str]) -> tuple[float, dict, dict]:
+    """Run one measurement in a fresh interpreter; return wall seconds, its result and its memory."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", code + MEMORY_SUFFIX, str(root), str(out), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmark step failed:\n{completed.stderr[-2000:]}")
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    return seconds, json.loads(lines[-2]), json.loads(lines[-1])
+
+
+def measure(
+    name: str,
+    code: str,
+    root: Path,
+    out: Path,
+    records: int,
+    expected: set[str],
+    extra: list[str] | None = None,
+    runs: int = RUNS,
+) -> Measurement:
+    """Run a measurement runs times and keep the fastest run."""
+    best: tuple[float, dict, dict] | None = None
+    for _ in range(runs):
+        attempt = run_once(code, root, out, extra or [])
+        if best is None or attempt[0] < best[0]:
+            best = attempt
+        print(f"  {name}: {attempt[0]:.2f} s", file=sys.stderr)
+    assert best is not None
+    seconds, result, memory = best
+    found = result.get("matches")
+    agrees = None if found is None else set(found) == expected and len(found) == len(expected)
+    return Measurement(
+        name,
+        seconds,
+        records,
+        None if found is None else len(found),
+        agrees,
+        memory["self_kib"] / 1024,
+        memory["child_kib"] / 1024,
+    )
+
+
+def machine() -> dict[str, str]:
+    """Describe the machine: cores, memory and CPU model."""
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = subprocess.run(
+        ["free", "-h"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+    }
+
+
+def table(results: list[Measurement], floor: Measurement, baseline: Measurement) -> list[str]:
+    """Render the results with ratios to the floor and to the baseline."""
+    lines = [
+        "| engine | best of 3 (s) | records/s | vs decompression | vs Python loop | matches | agree | peak RSS: process / largest child (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for m in results:
+        agree = "-" if m.agrees is None else ("yes" if m.agrees else "NO")
+        matches = "-" if m.matches is None else f"{m.matches:,}"
+        lines.append(
+            f"| {m.name} | {m.seconds:.2f} | {m.rate:,.0f} | {m.rate / floor.rate:.2f} | "
+            f"{m.rate / baseline.rate:.2f} | {matches} | {agree} | {m.self_mib:,.0f} / {m.child_mib:,.0f} |"
+        )
+    return lines
+
+
+def _spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate the archive, run every measurement and print the table."""
+    parser = argparse.ArgumentParser(
+        prog="python -m converters.bench", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("out/bench"), help="work folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--records", type=int, default=ArchiveSpec().records, help="records in the archive"
+    )
+    parser.add_argument(
+        "--files", type=int, default=ArchiveSpec().files, help="files in the archive"
+    )
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs per engine; the best counts")
+    parser.add_argument(
+        "--no-spark", dest="spark", action="store_false", help="leave out Spark local mode"
+    )
+    args = parser.parse_args(argv)
+    spec = ArchiveSpec(records=args.records, files=args.files)
+    root = args.out / "archive"
+    records, expected = prepare_archive(root, spec)
+    hunt_out = args.out / "hunt-output"
+    steps = [
+        ("decompression only (isal, all cores)", DECOMPRESS, []),
+        ("Python loop (gzip + json, one core)", BASELINE, []),
+        ("make hunt, DuckDB", HUNT, []),
+        ("make hunt, DuckDB, no pre-filter", HUNT, ["--no-prefilter"]),
+    ]
+    if args.spark and _spark_available():
+        steps.append(("make hunt ENGINE=spark (local mode)", HUNT, ["--engine", "spark"]))
+    results = [
+        measure(name, code, root, hunt_out, records, expected, extra, args.runs)
+        for name, code, extra in steps
+    ]
+    lines = table(results, results[0], results[1])
+    print("\n".join(lines))
+    info = machine()
+    print(
+        f"\nmachine: {info['cores']} cores, {info['cpu']}, Python {info['python']}\n{info['memory']}"
+    )
+    payload = {"machine": info, "spec": asdict(spec), "results": [asdict(m) for m in results]}
+    (args.out / "results.json").write_text(json.dumps(payload, indent=2))
+    return 0 if all(m.agrees is not False for m in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
