@@ -15,8 +15,6 @@ from .hunt.command import add_hunt_command
 from .output import write_text_atomic
 from .rules import load_rules
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
-from .targets import TARGETS
-from .verify import format_json_lines, format_lines, format_summary, verify
 
 DEFAULT_RULES = Path("sigma")
 DEFAULT_EVENTS = Path("tests/events")
@@ -50,6 +48,10 @@ def cmd_splunk(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Run every emitted query on the events and report each verdict."""
+    # Imported here: the evaluators take a while to load, and `hunt` needs none of them.
+    from .targets import TARGETS
+    from .verify import format_json_lines, format_lines, format_summary, verify
+
     rules = load_rules(args.rule or [DEFAULT_RULES])
     events = load_events(args.events or [DEFAULT_EVENTS], strict=args.strict)
     targets = list(TARGETS.values())

@@ -9,12 +9,14 @@ query (a number or an object where a string is expected is read as its JSON text
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from ..errors import EvaluatorError
 from ..sql import SqlQuery, converted_query
@@ -97,6 +99,12 @@ def match_sql(query: SqlQuery) -> str:
     )
 
 
+def _duckdb() -> Any:
+    # Imported on first use, not at the top: importing DuckDB takes about a tenth of a
+    # second, which a hunt spends while its reader processes already run.
+    return importlib.import_module("duckdb")
+
+
 class DuckDbEngine:
     """A DuckDB connection that evaluates one query on batches of records."""
 
@@ -110,7 +118,7 @@ class DuckDbEngine:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
-            self._connection = duckdb.connect(":memory:")
+            self._connection = _duckdb().connect(":memory:")
             if self.threads:
                 self._connection.execute(f"SET threads = {int(self.threads)}")
         return self._connection
@@ -119,9 +127,10 @@ class DuckDbEngine:
         """Return one dict per matching record: the output fields and "file"."""
         if not records:
             return []
+        connection = self._connect()
         try:
-            rows = self._connect().execute(self.statement, [list(files), list(records)]).fetchall()
-        except duckdb.Error as error:
+            rows = connection.execute(self.statement, [list(files), list(records)]).fetchall()
+        except _duckdb().Error as error:
             raise EvaluatorError(
                 f"DuckDB could not run the {self.query.engine} query: {error}"
             ) from error

@@ -60,6 +60,14 @@ class RecordFilter:
         return True
 
 
+    def allowed_values(self, path: tuple[str, ...]) -> frozenset[str] | None:
+        """Return the lower-case values a field must have, or None when it has no requirement."""
+        for requirement in self.requirements:
+            if requirement.path == path:
+                return requirement.values
+        return None
+
+
 KEEP_ALL = RecordFilter()
 
 
