@@ -23,7 +23,8 @@ from pathlib import Path
 from .synthetic import ArchiveSpec, write_archive
 
 RUNS = 3
-MANIFEST = "manifest.json"
+# Beside the archive folder, not in it, so that the hunt does not read it as a log file.
+MANIFEST = "archive-manifest.json"
 
 # Code of each measurement, run as `python -c` with the archive root as argv[1] and an
 # output folder as argv[2]. Each prints one JSON object: matches (eventIDs or a count).
@@ -89,13 +90,14 @@ class Measurement:
 
 
 def prepare_archive(root: Path, spec: ArchiveSpec) -> tuple[int, set[str]]:
-    """Write the archive unless root holds one of the same spec; return records and expected matches."""
-    manifest = root / MANIFEST
+    """Write the archive unless root contains one of the same spec; return records and expected matches."""
+    manifest = root.parent / MANIFEST
     if manifest.exists():
         saved = json.loads(manifest.read_text())
         if saved["spec"] == asdict(spec):
             return saved["records"], set(saved["expected_matches"])
     shutil.rmtree(root, ignore_errors=True)
+    manifest.unlink(missing_ok=True)
     started = time.perf_counter()
     archive = write_archive(root, spec)
     print(
@@ -187,7 +189,7 @@ def table(results: list[Measurement], floor: Measurement, baseline: Measurement)
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for m in results:
-        agree = "-" if m.agrees is None else ("yes" if m.agrees else "NO")
+        agree = {None: "-", True: "yes", False: "NO"}[m.agrees]
         matches = "-" if m.matches is None else f"{m.matches:,}"
         lines.append(
             f"| {m.name} | {m.seconds:.2f} | {m.rate:,.0f} | {m.rate / floor.rate:.2f} | "
@@ -204,8 +206,7 @@ def _spark_available() -> bool:
     return shutil.which("java") is not None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Generate the archive, run every measurement and print the table."""
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m converters.bench", description=__doc__.splitlines()[0]
     )
@@ -222,29 +223,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-spark", dest="spark", action="store_false", help="leave out Spark local mode"
     )
-    args = parser.parse_args(argv)
-    spec = ArchiveSpec(records=args.records, files=args.files)
-    root = args.out / "archive"
-    records, expected = prepare_archive(root, spec)
-    hunt_out = args.out / "hunt-output"
+    return parser.parse_args(argv)
+
+
+def _steps(spark: bool) -> list[tuple[str, str, list[str]]]:
     steps = [
         ("decompression only (isal, all cores)", DECOMPRESS, []),
         ("Python loop (gzip + json, one core)", BASELINE, []),
         ("make hunt, DuckDB", HUNT, []),
         ("make hunt, DuckDB, no pre-filter", HUNT, ["--no-prefilter"]),
     ]
-    if args.spark and _spark_available():
+    if spark and _spark_available():
         steps.append(("make hunt ENGINE=spark (local mode)", HUNT, ["--engine", "spark"]))
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate the archive, run every measurement and print the table."""
+    args = _parse_args(argv)
+    spec = ArchiveSpec(records=args.records, files=args.files)
+    root = args.out / "archive"
+    records, expected = prepare_archive(root, spec)
+
+    load_before = os.getloadavg()
     results = [
-        measure(name, code, root, hunt_out, records, expected, extra, args.runs)
-        for name, code, extra in steps
+        measure(name, code, root, args.out / "hunt-output", records, expected, extra, args.runs)
+        for name, code, extra in _steps(args.spark)
     ]
-    lines = table(results, results[0], results[1])
-    print("\n".join(lines))
+    load_after = os.getloadavg()
+
+    print("\n".join(table(results, results[0], results[1])))
     info = machine()
-    print(
-        f"\nmachine: {info['cores']} cores, {info['cpu']}, Python {info['python']}\n{info['memory']}"
-    )
+    info["load"] = f"1-minute load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    print(f"\nmachine: {info['cores']} cores, {info['cpu']}, Python {info['python']}")
+    print(f"{info['load']}\n{info['memory']}")
     payload = {"machine": info, "spec": asdict(spec), "results": [asdict(m) for m in results]}
     (args.out / "results.json").write_text(json.dumps(payload, indent=2))
     return 0 if all(m.agrees is not False for m in results) else 1

@@ -133,8 +133,8 @@ def convert_sql(loaded: LoadedRule, engine: Engine) -> SqlQuery:
     return SqlQuery(engine, str(queries[0]), fields, output_fields, rule)
 
 
-# Queries that convert_duckdb returned, by text, so that an evaluator given only the
-# text knows which fields the query reads.
+# Queries that convert_duckdb returned, by text. An evaluator that gets only the text
+# looks up here which fields the query reads.
 _CONVERTED: dict[str, SqlQuery] = {}
 
 
@@ -175,7 +175,7 @@ def _collect_fields(node: SigmaDetection | SigmaDetectionItem, found: list[str])
     if node.field is None:
         raise ConversionError(
             "The SQL targets cannot search for a value in any field (a keyword detection). "
-            "Name the field that holds the value."
+            "Name the field that contains the value."
         )
     found.append(node.field)
     found.extend(value.field for value in node.value if isinstance(value, SigmaFieldReference))

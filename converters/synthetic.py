@@ -2,8 +2,8 @@
 
 Records use documentation values only: account 123456789012 and addresses from
 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24. The generator is deterministic for a
-given seed, and it returns the eventID of every record the project's rule must match, so
-a benchmark can check each engine's matches against a known answer.
+given seed. It returns the eventID of every record the project's rule must match, so a
+benchmark can compare each engine's matches with the expected ones.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ArchiveSpec:
 
 @dataclass
 class Archive:
-    """What the generator wrote: its files and the eventIDs the rule must match."""
+    """A written archive: its files and the eventIDs the rule must match."""
 
     root: Path
     files: list[Path] = field(default_factory=list)

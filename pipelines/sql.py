@@ -63,8 +63,8 @@ def _candidate_expression(dialect: SqlDialect, candidate: SourceRegionCandidate)
     if candidate.kind == "region":
         return f"lower({value})"
     matches = dialect.regex_match.format(value=value, pattern=RDS_ARN_PATTERN)
-    # split_part counts from 1 and returns '' past the last part; the pattern guarantees
-    # a non-empty region part, so no ANSI-mode index error can arise (Spark 4).
+    # split_part counts parts from 1 and returns '' past the last part, so Spark 4's
+    # ANSI mode raises no index error. The pattern already guarantees a region part.
     region = f"lower(split_part({value}, ':', {ARN_REGION_INDEX + 1}))"
     return f"CASE WHEN {matches} THEN {region} END"
 

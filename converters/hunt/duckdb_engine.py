@@ -3,8 +3,8 @@
 The engine declares the input table itself: one column per top-level field that the
 query reads, nested fields as structs of strings, each value taken from the record with
 a JSON pointer. A record that lacks a field gets NULL there, so a batch without any
-``errorCode`` is evaluated like any other, and no value type in a record can fail the
-query (a number or an object where a string is expected is read as its JSON text).
+``errorCode`` is evaluated like any other. No value type in a record can fail the query,
+because a number or an object where a string is expected is read as its JSON text.
 """
 
 from __future__ import annotations

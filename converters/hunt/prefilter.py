@@ -1,8 +1,8 @@
 """Drop records that cannot match a rule before they reach the SQL engine.
 
-The filter reads the rule's condition after the pipeline has processed it and keeps
-only requirements that every match must meet: a field, named in a part of the top-level
-AND, that must equal one of a few plain strings (``eventName`` is ``CopyDBSnapshot`` or
+The filter reads the rule's condition after the pipeline has processed it. It keeps
+only requirements that every match must meet: a field in the top-level AND that must
+equal one of a few plain strings (``eventName`` is ``CopyDBSnapshot`` or
 ``CopyDBClusterSnapshot``). It compares values that the JSON parser has already decoded,
 so escapes such as ``\\u0043`` never hide a value. It errs towards keeping a record:
 
@@ -131,11 +131,3 @@ def _plain_ascii(value: Any) -> str | None:
     text = str(value)
     return text if text.isascii() else None
 
-
-def describe(record_filter: RecordFilter) -> str:
-    """Return a one-line description of the filter for logs and the benchmark."""
-    if not record_filter.requirements:
-        return "none (every record goes to the engine)"
-    return "; ".join(
-        f"{'.'.join(r.path)} in {sorted(r.values)}" for r in record_filter.requirements
-    )

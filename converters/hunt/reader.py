@@ -41,7 +41,7 @@ class Skip:
 
 @dataclass
 class FileResult:
-    """What reading one file produced."""
+    """The outcome of reading one file."""
 
     path: str
     records: int = 0

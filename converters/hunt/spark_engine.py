@@ -229,7 +229,7 @@ def _report_corrupt_rows(rows: Any, result: HuntResult) -> set[str]:
 def _run_query(spark: Any, query: SqlQuery, frames: list[Any], result: HuntResult) -> None:
     from pyspark.sql import functions as F
 
-    # Every second frame holds records; the others are the persisted reads behind them.
+    # _read_frames appends pairs: a persisted read, then the records taken from it.
     record_frames = frames[1::2]
     records = record_frames[0]
     for frame in record_frames[1:]:
@@ -269,11 +269,11 @@ def _report_unread(kinds: dict[str, list[Path]], seen: set[str], result: HuntRes
 
 def _use_given_paths(files: list[Path], result: HuntResult) -> None:
     # Spark reports absolute file URIs; show paths as the user gave them, as DuckDB does.
-    given = {str(path.resolve()): str(path) for path in files}
+    as_given = {str(path.resolve()): str(path) for path in files}
     for match in result.matches:
-        match["file"] = given.get(match["file"], match["file"])
+        match["file"] = as_given.get(match["file"], match["file"])
     result.skipped = [
-        Skip(given.get(skip.source, skip.source), skip.reason) for skip in result.skipped
+        Skip(as_given.get(skip.source, skip.source), skip.reason) for skip in result.skipped
     ]
 
 
