@@ -20,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .synthetic import ArchiveSpec, write_archive
+from .synthetic import GENERATOR_VERSION, ArchiveSpec, write_archive
 
 RUNS = 3
 # Beside the archive folder, not in it, so that the hunt does not read it as a log file.
@@ -94,7 +94,7 @@ def prepare_archive(root: Path, spec: ArchiveSpec) -> tuple[int, set[str]]:
     manifest = root.parent / MANIFEST
     if manifest.exists():
         saved = json.loads(manifest.read_text())
-        if saved["spec"] == asdict(spec):
+        if saved["spec"] == asdict(spec) and saved.get("generator") == GENERATOR_VERSION:
             return saved["records"], set(saved["expected_matches"])
     shutil.rmtree(root, ignore_errors=True)
     manifest.unlink(missing_ok=True)
@@ -106,6 +106,7 @@ def prepare_archive(root: Path, spec: ArchiveSpec) -> tuple[int, set[str]]:
         file=sys.stderr,
     )
     payload = {
+        "generator": GENERATOR_VERSION,
         "spec": asdict(spec),
         "records": archive.records,
         "expected_matches": sorted(archive.expected_matches),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from .reader import FileResult, Skip, hunt_files, read_file
 # Records handed to DuckDB at once. Bounds the memory that kept records take when the
 # pre-filter keeps many (or is off) while staying large enough for DuckDB's threads.
 BATCH_RECORDS = 50_000
+# Files each reader process may read ahead of the main process.
+FILES_IN_FLIGHT_PER_WORKER = 2
 
 
 @dataclass
@@ -109,5 +113,20 @@ def _read_all(files: list[Path], keep: RecordFilter, jobs: int) -> Iterator[File
     # Fork is the cheapest start on Linux; the workers only read files.
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with context.Pool(workers) as pool:
-        # imap keeps the files' order, so output and STRICT=1 failures are reproducible.
-        yield from pool.imap(read, files, chunksize=1)
+        yield from _in_order(pool, read, files, window=workers * FILES_IN_FLIGHT_PER_WORKER)
+
+
+def _in_order(
+    pool: Any, read: Callable[[Path], FileResult], files: list[Path], window: int
+) -> Iterator[FileResult]:
+    # Results come back in the files' order, so output and STRICT=1 failures are
+    # reproducible. At most `window` files are read ahead: Pool.imap would read every
+    # file while DuckDB is busy and hold all their kept records in memory.
+    remaining = iter(files)
+    pending = deque(pool.apply_async(read, (path,)) for path in islice(remaining, window))
+    while pending:
+        result = pending.popleft().get()
+        following = next(remaining, None)
+        if following is not None:
+            pending.append(pool.apply_async(read, (following,)))
+        yield result

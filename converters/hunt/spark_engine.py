@@ -9,6 +9,7 @@ column and is reported per file; files Spark cannot decompress are skipped by Sp
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,7 +48,8 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
         SparkSession.builder.master(master)
         .appName("cloudtrail-sigma-hunt")
         .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        # Spark's own progress bar on a terminal, stage by stage; none in logs and tests.
+        .config("spark.ui.showConsoleProgress", str(sys.stderr.isatty()).lower())
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.files.ignoreCorruptFiles", "true")
     )
