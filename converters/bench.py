@@ -1,7 +1,7 @@
 """Benchmark `make hunt` against decompression alone and a plain Python loop (`make bench`).
 
-Every measurement runs in a fresh Python process, best of RUNS, all in the same run, so
-the ratios compare figures taken on the same machine under the same load. Each process
+Every measurement runs in a fresh Python process, best of RUNS, all in the same run and
+round robin, so the ratios compare figures taken on the same machine under the same load. Each process
 reports its wall time, its matches and its peak resident memory (its own and that of
 its largest child process). Every engine's matches are checked against the eventIDs the
 generator planted and against each other.
@@ -131,25 +131,33 @@ def run_once(code: str, root: Path, out: Path, extra: list[str]) -> tuple[float,
     return seconds, json.loads(lines[-2]), json.loads(lines[-1])
 
 
-def measure(
-    name: str,
-    code: str,
+def measure_all(
+    steps: list[tuple[str, str, list[str]]],
     root: Path,
     out: Path,
     records: int,
     expected: set[str],
-    extra: list[str] | None = None,
     runs: int = RUNS,
+) -> list[Measurement]:
+    """Run every step runs times, round robin, and keep each step's fastest run.
+
+    Round robin rather than one step after the other: on a machine shared with other
+    work, the load changes within minutes, and each step should see the same mix.
+    """
+    best: dict[str, tuple[float, dict, dict]] = {}
+    for run in range(1, runs + 1):
+        for name, code, extra in steps:
+            attempt = run_once(code, root, out, extra)
+            if name not in best or attempt[0] < best[name][0]:
+                best[name] = attempt
+            load = os.getloadavg()[0]
+            print(f"  run {run}, {name}: {attempt[0]:.2f} s (load {load:.1f})", file=sys.stderr)
+    return [_measurement(name, *best[name], records, expected) for name, _, _ in steps]
+
+
+def _measurement(
+    name: str, seconds: float, result: dict, memory: dict, records: int, expected: set[str]
 ) -> Measurement:
-    """Run a measurement runs times and keep the fastest run."""
-    best: tuple[float, dict, dict] | None = None
-    for _ in range(runs):
-        attempt = run_once(code, root, out, extra or [])
-        if best is None or attempt[0] < best[0]:
-            best = attempt
-        print(f"  {name}: {attempt[0]:.2f} s", file=sys.stderr)
-    assert best is not None
-    seconds, result, memory = best
     found = result.get("matches")
     agrees = None if found is None else set(found) == expected and len(found) == len(expected)
     return Measurement(
@@ -186,7 +194,7 @@ def machine() -> dict[str, str]:
 def table(results: list[Measurement], floor: Measurement, baseline: Measurement) -> list[str]:
     """Render the results with ratios to the floor and to the baseline."""
     lines = [
-        "| engine | best of 3 (s) | records/s | vs decompression | vs Python loop | matches | agree | peak RSS: process / largest child (MiB) |",
+        "| engine | best run (s) | records/s | vs decompression | vs Python loop | matches | agree | peak RSS: process / largest child (MiB) |",
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for m in results:
@@ -247,10 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     records, expected = prepare_archive(root, spec)
 
     load_before = os.getloadavg()
-    results = [
-        measure(name, code, root, args.out / "hunt-output", records, expected, extra, args.runs)
-        for name, code, extra in _steps(args.spark)
-    ]
+    steps = _steps(args.spark)
+    results = measure_all(steps, root, args.out / "hunt-output", records, expected, args.runs)
     load_after = os.getloadavg()
 
     print("\n".join(table(results, results[0], results[1])))

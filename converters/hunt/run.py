@@ -22,7 +22,7 @@ from .reader import FileResult, Skip, hunt_files, read_file
 
 # Records handed to DuckDB at once. Bounds the memory that kept records take when the
 # pre-filter keeps many (or is off) while staying large enough for DuckDB's threads.
-BATCH_RECORDS = 50_000
+BATCH_RECORDS = 20_000
 # Files each reader process may read ahead of the main process.
 FILES_IN_FLIGHT_PER_WORKER = 2
 
