@@ -47,13 +47,21 @@ def cross_region_copy(**changes: Any) -> dict[str, Any]:
 def kept_and_matched(
     tmp_path: Path, text: str, engine: DuckDbEngine, query: SqlQuery
 ) -> tuple[int, int]:
-    """Read one NDJSON line through the real reader; count kept records and SQL matches."""
-    path = tmp_path / "record.jsonl"
-    path.write_text(text + "\n", encoding="utf-8")
-    kept = read_file(path, record_filter(query.processed_rule)).candidates
-    everything = read_file(path, KEEP_ALL).candidates
+    """Read one record through the real reader; count kept records and SQL matches.
+
+    The record is read twice, as an NDJSON line and inside a {"Records": [...]}
+    document, because the reader filters the two layouts in different code.
+    """
+    line = tmp_path / "record.jsonl"
+    line.write_text(text + "\n", encoding="utf-8")
+    document = tmp_path / "record.json"
+    document.write_text('{"Records": [' + text + "]}", encoding="utf-8")
+    keep = record_filter(query.processed_rule)
+    kept = [len(read_file(path, keep).candidates) for path in (line, document)]
+    assert kept[0] == kept[1]
+    everything = read_file(line, KEEP_ALL).candidates
     matched = engine.matches(["f"] * len(everything), everything)
-    return len(kept), len(matched)
+    return kept[0], len(matched)
 
 
 def test_prefilter_requirements_of_project_rule(query: SqlQuery):
@@ -207,10 +215,14 @@ RECORDS = st.fixed_dictionaries(
 )
 @given(record=RECORDS, escape=st.booleans())
 def test_prefilter_never_drops_a_match(
-    record: dict[str, Any], escape: bool, query: SqlQuery, engine: DuckDbEngine
+    record: dict[str, Any], escape: bool, query: SqlQuery, engine: DuckDbEngine, tmp_path: Path
 ):
     text = json.dumps(record, ensure_ascii=escape)
     matched = engine.matches(["f"], [text])
     kept = record_filter(query.processed_rule).keep(json.loads(text))
+    document = tmp_path / "record.json"
+    document.write_text('{"Records": [' + text + "]}", encoding="utf-8")
+    kept_by_reader = read_file(document, record_filter(query.processed_rule)).candidates
     if matched:
         assert kept, text
+        assert len(kept_by_reader) == 1, text
