@@ -24,6 +24,8 @@ from .reader import FileResult, Skip, hunt_files, read_file
 # pre-filter keeps many (or is off) while staying large enough for DuckDB's threads.
 BATCH_RECORDS = 20_000
 # Files each reader process may read ahead of the main process.
+# NOTE: a file's kept records stay in memory until the whole file is read, so one huge
+# NDJSON file whose records all pass the pre-filter raises the peak with its size.
 FILES_IN_FLIGHT_PER_WORKER = 2
 
 

@@ -80,6 +80,8 @@ def record_schema(fields: Iterable[str]) -> Any:
 
 def classify(path: Path) -> str:
     """Return how Spark must read a file: "records", "document" or "lines"."""
+    # TODO: this reads the start of every file on this machine, so LOGS must be a local or
+    # shared file system path that the cluster's executors can also read; s3a:// URLs fail.
     if path.name.removesuffix(".gz").endswith(LINE_SUFFIXES):
         return "lines"
     with path.open("rb") as raw:
