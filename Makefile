@@ -10,6 +10,8 @@ OUT ?= out
 RULE ?=
 INDEX ?=
 SOURCETYPE ?= aws:cloudtrail
+ECS_INDEX ?=
+FORMAT ?= esql
 EVENTS ?=
 JSON ?=
 STRICT ?=
@@ -17,19 +19,31 @@ DEBUG ?=
 LOGS ?=
 ENGINE ?= duckdb
 SPARK_MASTER ?= local[*]
+AS_IS ?=
 
 RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
 EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
 LOGS_ARGS := $(foreach path,$(LOGS),--logs "$(path)")
 CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
+# panther-analysis-tool pins its dependencies to ranges that clash with ours (pytest,
+# certifi, urllib3, click), so it gets a virtual environment of its own.
+PANTHER_VENV ?= .venv-panther
+PANTHER_STAMP := $(PANTHER_VENV)/.installed
+# duckdb-kql and esql-parser pin different ANTLR runtimes, so the KQL-to-SQL translator
+# gets a virtual environment of its own too. The KQL evaluator runs it as DUCKDB_KQL.
+KQL_VENV ?= .venv-kql
+KQL_STAMP := $(KQL_VENV)/.installed
+DUCKDB_KQL ?= $(CURDIR)/$(KQL_VENV)/bin/duckdb-kql
+export DUCKDB_KQL
+
 DEPS_STAMP := $(VENV)/.deps-installed
 CODE_STAMP := $(VENV)/.code-installed
-CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name 'py.typed' \) 2>/dev/null)
+CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name '*.lark' -o -name '*.json' -o -name '*.yml' -o -name '*.md' -o -name 'py.typed' \) 2>/dev/null)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk verify hunt bench test clean
+.PHONY: help install splunk elastic panther sentinel verify hunt bench test clean check contribution
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -38,8 +52,10 @@ help: ## List the targets and their options
 	@echo
 	@echo "Options: RULE=path (one other Sigma rule file; default: every rule in sigma/)"
 	@echo "         INDEX=name SOURCETYPE=name (splunk; default sourcetype aws:cloudtrail)"
+	@echo "         INDEX=pattern ECS_INDEX=pattern FORMAT=esql (elastic; INDEX is the raw CloudTrail index)"
 	@echo "         EVENTS=path JSON=1 STRICT=1 (verify)   DEBUG=1 (show tracebacks)"
 	@echo "         LOGS='paths' ENGINE=duckdb|spark SPARK_MASTER=url STRICT=1 (hunt)"
+	@echo "         AS_IS=1 (check the rule files byte for byte, not as contributed)"
 
 $(DEPS_STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,13 +69,32 @@ $(CODE_STAMP): $(DEPS_STAMP) $(CODE_FILES)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	@touch $@
 
+$(PANTHER_STAMP): requirements-panther.lock
+	@test -x $(PANTHER_VENV)/bin/python || $(PYTHON) -m venv $(PANTHER_VENV)
+	$(PANTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-panther.lock
+	@touch $@
+
+$(KQL_STAMP): requirements-kql.lock
+	@test -x $(KQL_VENV)/bin/python || $(PYTHON) -m venv $(KQL_VENV)
+	$(KQL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-kql.lock
+	@touch $@
+
 install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma convert -p cloudtrail_splunk` works
 	@echo "Installed. Try: $(VENV)/bin/sigma convert -t splunk -p cloudtrail_splunk sigma/aws_rds_snapshot_cross_region.yml"
 
 splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
 	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
 
-verify: $(CODE_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
+elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and out/elastic/kibana-rules.ndjson
+	@$(CLI) elastic $(RULE_ARGS) --index "$(INDEX)" --ecs-index "$(ECS_INDEX)" --format "$(FORMAT)" --out "$(OUT)"
+
+panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules with the cases as Tests
+	@$(CLI) panther $(RULE_ARGS) --out "$(OUT)"
+
+sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql and .yaml (analytics rule)
+	@$(CLI) sentinel $(RULE_ARGS) --out "$(OUT)"
+
+verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
 
 hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled events) and write $(OUT)/hunt/
@@ -68,8 +103,14 @@ hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled 
 bench: $(CODE_STAMP) ## Benchmark hunt against decompression and a plain Python loop (minutes; not in CI)
 	@$(PY) -m converters.bench --out "$(OUT)/bench"
 
-test: $(CODE_STAMP) ## Run the test suite
-	$(PY) -m pytest
+check: $(CODE_STAMP) ## Run SigmaHQ's CI checks offline on the rules as `make contribution` writes them
+	@$(CLI) check $(RULE_ARGS) $(EVENTS_ARGS) $(if $(AS_IS),--as-is)
+
+contribution: $(CODE_STAMP) ## Write out/sigmahq/: the rule in SigmaHQ's folders and PULL_REQUEST.md
+	@$(CLI) contribution $(RULE_ARGS) $(EVENTS_ARGS) --out "$(OUT)/sigmahq"
+
+test: $(CODE_STAMP) $(PANTHER_STAMP) $(KQL_STAMP) ## Run the test suite
+	PANTHER_ANALYSIS_TOOL=$(PANTHER_VENV)/bin/panther_analysis_tool $(PY) -m pytest
 
 clean: ## Remove generated output and the virtual environment
-	rm -rf $(OUT) $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(OUT) $(VENV) $(PANTHER_VENV) $(KQL_VENV) build *.egg-info .pytest_cache

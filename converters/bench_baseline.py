@@ -52,6 +52,5 @@ def matches_rule(record: dict[str, Any]) -> bool:
         and response.get("sourceRegion") is None
     ):
         return False
-    return any(
-        region is not None and region != destination.lower() for region in _source_regions(record)
-    )
+    # An empty source region counts as unknown, as on every target.
+    return any(region and region != destination.lower() for region in _source_regions(record))

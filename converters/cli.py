@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
+from .elastic_mapping import raw_component_template
 from .errors import ToolkitError
 from .events import load_events
 from .hunt.command import add_hunt_command
 from .output import write_text_atomic
+from .panther import convert_panther
 from .rules import load_rules
+from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
+from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
 
 DEFAULT_RULES = Path("sigma")
@@ -43,6 +50,61 @@ def cmd_splunk(args: argparse.Namespace) -> int:
     write_text_atomic(conf_path, savedsearches_conf(stanzas))
     print("\n\n".join(spl for _, spl in converted))
     print(f"wrote {conf_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_elastic(args: argparse.Namespace) -> int:
+    """Print the ES|QL queries of every rule; write them, the Kibana rules and the raw mappings."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    check_output_format(args.format, rules)
+    indexes = {"raw": args.index or None, "ecs": args.ecs_index or None}
+    folder = args.out / "elastic"
+    files: dict[Path, str] = {}
+    kibana_rules: dict[str, list[dict[str, Any]]] = {key: [] for key in DATA_SOURCES}
+    for loaded in rules:
+        for source in DATA_SOURCES.values():
+            query = convert_esql(loaded, source, indexes[source.key])
+            files[folder / f"{loaded.path.stem}.{source.key}.esql"] = query + "\n"
+            kibana_rules[source.key].append(kibana_rule(loaded, source, query, indexes[source.key]))
+    raw_queries = [text for path, text in files.items() if path.name.endswith(".raw.esql")]
+    template = raw_component_template(raw_queries, kibana_rules["raw"])
+    files[folder / "cloudtrail-raw-component-template.json"] = json.dumps(template, indent=2) + "\n"
+    files[folder / "kibana-rules.ndjson"] = rules_ndjson([r for group in kibana_rules.values() for r in group])
+    for path, text in files.items():
+        write_text_atomic(path, text)
+        print(f"wrote {path}", file=sys.stderr)
+    print("\n\n".join(text.rstrip("\n") for path, text in files.items() if path.suffix == ".esql"))
+    return 0
+
+
+def cmd_panther(args: argparse.Namespace) -> int:
+    """Write a Panther rule module and its YAML metadata per rule, with the cases as tests."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    cases = load_events([args.cases], strict=True).events
+    converted = [convert_panther(loaded, cases) for loaded in rules]
+    folder = args.out / "panther"
+    for rule in converted:
+        write_text_atomic(folder / f"{rule.name}.py", rule.python)
+        write_text_atomic(folder / f"{rule.name}.yml", rule.metadata)
+        print(f"wrote {folder / rule.name}.py and .yml", file=sys.stderr)
+    return 0
+
+
+def cmd_sentinel(args: argparse.Namespace) -> int:
+    """Print the KQL of every rule and write it with its scheduled analytics rule YAML."""
+    rules = load_rules(args.rule or [DEFAULT_RULES])
+    converted = []
+    for loaded in rules:
+        kql = convert_kql(loaded)
+        document = analytics_rule(loaded.rule, kql)
+        validate_analytics_rule(document, loaded.path)
+        converted.append((loaded.path.stem, kql, render_analytics_rule(document)))
+    folder = args.out / "sentinel"
+    for name, kql, document in converted:
+        write_text_atomic(folder / f"{name}.kql", kql + "\n")
+        write_text_atomic(folder / f"{name}.yaml", document)
+        print(f"wrote {folder / name}.kql and .yaml", file=sys.stderr)
+    print("\n\n".join(kql for _, kql, _ in converted))
     return 0
 
 
@@ -83,6 +145,28 @@ def build_parser() -> argparse.ArgumentParser:
     splunk.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     splunk.set_defaults(handler=cmd_splunk)
 
+    elastic = commands.add_parser("elastic", help="print ES|QL and write the queries and Kibana rules")
+    _add_rule_option(elastic)
+    elastic.add_argument("--index", default="", help=f"index pattern of raw CloudTrail JSON (default: {DATA_SOURCES['raw'].default_index})")
+    elastic.add_argument("--ecs-index", default="", help=f"index pattern of the Elastic AWS integration (default: {DATA_SOURCES['ecs'].default_index})")
+    elastic.add_argument("--format", default="esql", help="query language: esql (Lucene, KQL and EQL cannot compare two fields)")
+    elastic.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    elastic.set_defaults(handler=cmd_elastic)
+
+    panther = commands.add_parser("panther", help="write Panther Python rules and their YAML")
+    _add_rule_option(panther)
+    panther.add_argument(
+        "--cases", type=Path, default=DEFAULT_EVENTS / "cases.json",
+        help="case table whose cases become the rules' Tests (default: %(default)s)",
+    )
+    panther.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    panther.set_defaults(handler=cmd_panther)
+
+    sentinel = commands.add_parser("sentinel", help="print KQL and write Sentinel analytics rules")
+    _add_rule_option(sentinel)
+    sentinel.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    sentinel.set_defaults(handler=cmd_sentinel)
+
     check = commands.add_parser("verify", help="run every emitted query on CloudTrail events")
     _add_rule_option(check)
     check.add_argument(
@@ -92,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON object per event and target")
     check.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
     check.set_defaults(handler=cmd_verify)
+    add_sigmahq_commands(commands)
 
     add_hunt_command(commands, DEFAULT_OUT)
     return parser

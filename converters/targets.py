@@ -9,9 +9,16 @@ from typing import Any
 
 from sigma.pipelines.cloudtrail.splunk import DEFAULT_SOURCETYPE
 
+from .ecs import to_ecs
+from .elastic import DATA_SOURCES, convert_esql
+from .evaluators.esql import EsqlQuery, parse_esql
+from .evaluators.kql import cached_kql
+from .evaluators.panther import run_rule
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
 from .hunt.duckdb_engine import evaluate_duckdb
+from .panther import convert_panther_module
 from .rules import LoadedRule
+from .sentinel import convert_kql
 from .splunk import convert_spl
 from .sql import convert_duckdb
 
@@ -40,12 +47,54 @@ def _evaluate_spl(query: str, record: Mapping[str, Any]) -> bool:
     return _parsed_spl(query).matches(event)
 
 
+@lru_cache(maxsize=64)
+def _parsed_esql(query: str) -> EsqlQuery:
+    return parse_esql(query)
+
+
+def _evaluate_esql(query: str, record: Mapping[str, Any]) -> bool:
+    # Raw CloudTrail JSON is indexed as it is, so the record is the document.
+    return _parsed_esql(query).matches(record)
+
+
+def _evaluate_esql_ecs(query: str, record: Mapping[str, Any]) -> bool:
+    return _parsed_esql(query).matches(to_ecs(record))
+
+
+def _evaluate_kql(query: str, record: Mapping[str, Any]) -> bool:
+    return cached_kql(query).matches(record)
+
+
 TARGETS: dict[str, Target] = {
     "splunk": Target(
         name="splunk",
         description="Splunk SPL over the Splunk Add-on for AWS (sourcetype aws:cloudtrail)",
         convert=convert_spl,
         evaluate=_evaluate_spl,
+    ),
+    "esql": Target(
+        name="esql",
+        description="ES|QL over raw CloudTrail JSON documents",
+        convert=lambda loaded: convert_esql(loaded, DATA_SOURCES["raw"]),
+        evaluate=_evaluate_esql,
+    ),
+    "esql_ecs": Target(
+        name="esql_ecs",
+        description="ES|QL over the Elastic AWS integration (logs-aws.cloudtrail-*, ECS)",
+        convert=lambda loaded: convert_esql(loaded, DATA_SOURCES["ecs"]),
+        evaluate=_evaluate_esql_ecs,
+    ),
+    "panther": Target(
+        name="panther",
+        description="Panther Python rule over AWS.CloudTrail (rule() on Panther's event class)",
+        convert=convert_panther_module,
+        evaluate=run_rule,
+    ),
+    "kql": Target(
+        name="kql",
+        description="Microsoft Sentinel KQL over the AWSCloudTrail table (run with duckdb-kql)",
+        convert=convert_kql,
+        evaluate=_evaluate_kql,
     ),
     "duckdb": Target(
         name="duckdb",

@@ -19,7 +19,10 @@ DERIVED_DESTINATION_REGION, in the target's own query language:
 
 - DERIVED_DESTINATION_REGION is ``awsRegion`` in lower case;
 - DERIVED_SOURCE_REGION is the first known candidate, in lower case, that differs from
-  the destination, and the destination itself when no known candidate differs.
+  the destination, and the destination itself when no known candidate differs. A
+  candidate is known when it is present and not empty: the Elastic integration drops
+  empty values and KQL reads a missing string column as empty, so every target treats
+  an empty string as unknown.
 
 So "source equals destination" holds exactly when every known source region equals
 ``awsRegion`` (case-insensitively), and "not equal" holds exactly when at least one

@@ -51,7 +51,7 @@ def region_eval_commands() -> str:
         for name, candidate in zip(candidates, SOURCE_REGION_CANDIDATES, strict=True)
     ]
     branches = [
-        f"isnotnull({name}) AND {name}!={DERIVED_DESTINATION_REGION}, {name}"
+        f'isnotnull({name}) AND {name}!="" AND {name}!={DERIVED_DESTINATION_REGION}, {name}'
         for name in candidates
     ]
     branches.append(f"true(), {DERIVED_DESTINATION_REGION}")

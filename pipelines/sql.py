@@ -80,7 +80,9 @@ def region_common_table_expressions(dialect: SqlDialect, table: str = CLOUDTRAIL
         for name, candidate in zip(names, SOURCE_REGION_CANDIDATES, strict=True)
     ]
     branches = [
-        f"WHEN {name} IS NOT NULL AND {name} <> {DERIVED_DESTINATION_REGION} THEN {name}"
+        # A candidate is known when it is present and not empty (region.py).
+        f"WHEN {name} IS NOT NULL AND {name} <> '' AND {name} <> {DERIVED_DESTINATION_REGION} "
+        f"THEN {name}"
         for name in names
     ]
     return (

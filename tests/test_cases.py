@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from converters.events import Event
@@ -43,3 +45,15 @@ def test_background_is_large_enough():
     # few Panther events that are not CloudTrail-shaped (lower-cased keys, no eventName).
     assert len(BACKGROUND) > 700
     assert sum(1 for event in BACKGROUND if event.record["eventSource"] == "rds.amazonaws.com") > 40
+
+
+@pytest.mark.parametrize("target", TARGETS.values(), ids=TARGETS.keys())
+def test_empty_request_source_region_is_unknown(target: Target, queries: dict[str, str]):
+    # Kept out of the case table because stock conversion reads an empty
+    # requestParameters.sourceRegion as a region; real clients never send one.
+    same_region = next(case for case in CASES if case.label == "db snapshot same region, ARN")
+    record = copy.deepcopy(same_region.record)
+    record["requestParameters"]["sourceRegion"] = ""
+    assert target.evaluate(queries[target.name], record) is False
+    record["requestParameters"]["sourceDBSnapshotIdentifier"] = "orders-plain-name"
+    assert target.evaluate(queries[target.name], record) is False

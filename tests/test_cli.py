@@ -135,6 +135,43 @@ def test_splunk_debug_shows_traceback(tmp_path: Path):
     assert "Traceback" in result.stderr
 
 
+def test_panther_writes_rule_and_metadata(tmp_path: Path):
+    result = run("panther", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "panther"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "aws_rds_snapshot_cross_region.py", "aws_rds_snapshot_cross_region.yml",
+    ]
+    assert "def rule(event):" in (folder / "aws_rds_snapshot_cross_region.py").read_text()
+    assert "wrote " in result.stderr
+
+
+def test_panther_missing_cases_file(tmp_path: Path):
+    result = run("panther", "--cases", tmp_path / "none.json", "--out", tmp_path / "out")
+    assert_one_line_error(result, "none.json: events file or folder not found")
+    assert not (tmp_path / "out").exists()
+
+
+def test_sentinel_prints_kql_and_writes_rule(tmp_path: Path):
+    result = run("sentinel", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("AWSCloudTrail\n| extend rds_destination_region")
+    folder = tmp_path / "sentinel"
+    assert (folder / "aws_rds_snapshot_cross_region.kql").read_text() == result.stdout
+    assert "kind: Scheduled" in (folder / "aws_rds_snapshot_cross_region.yaml").read_text()
+
+
+@pytest.mark.parametrize("command", ["panther", "sentinel"])
+def test_unconvertible_rule_leaves_no_output(command: str, tmp_path: Path):
+    rule = tmp_path / "cidr.yml"
+    rule.write_text(RULE_PATH.read_text().replace(
+        "        eventSource: rds.amazonaws.com\n",
+        "        eventSource: rds.amazonaws.com\n        sourceIPAddress|cidr: 192.0.2.0/24\n", 1))
+    result = run(command, "--rule", rule, "--out", tmp_path / "out")
+    assert_one_line_error(result, "cidr.yml: cannot convert to", "'cidr' modifier")
+    assert not (tmp_path / "out").exists()
+
+
 def test_verify_bundled_cases_pass():
     result = run("verify")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -143,6 +180,18 @@ def test_verify_bundled_cases_pass():
     assert len(lines) == len(cases)
     assert all(line.endswith("  ok") for line in lines)
     assert "targets disagree on 0 events" in result.stdout
+
+
+@pytest.mark.parametrize("target", ["panther", "kql"])
+def test_verify_lists_target_verdicts(target: str):
+    result = run("verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = json.loads(CASES_PATH.read_text())["cases"]
+    lines = [line for line in result.stdout.splitlines() if f"  {target}  " in line]
+    assert len(lines) == len(cases)
+    assert all(line.endswith("  ok") for line in lines)
+    alerts = sum(1 for case in cases if case["expected"])
+    assert f"{target}: {alerts} alerts" in result.stdout
 
 
 def test_verify_json_lines():
@@ -206,8 +255,8 @@ def test_verify_hostile_event_content_stays_on_one_line(tmp_path: Path):
     (tmp_path / "hostile.json").write_text(json.dumps(event))
     result = run("verify", "--events", tmp_path / "hostile.json")
     assert result.returncode == 0, result.stderr
-    verdict_lines = [line for line in result.stdout.splitlines() if line.endswith("  splunk  alert")]
-    assert verdict_lines == ['id\\"\\n  splunk  alert\\u001b[2J|  splunk  alert']
+    verdict_lines = [line for line in result.stdout.splitlines() if line.startswith("id")]
+    assert verdict_lines == [f'id\\"\\n  splunk  alert\\u001b[2J|  {name}  alert' for name in TARGETS]
 
 
 def test_make_help_lists_targets():
@@ -216,5 +265,5 @@ def test_make_help_lists_targets():
     result = subprocess.run(
         ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
-    for target in ("splunk", "verify", "test", "install"):
+    for target in ("splunk", "elastic", "panther", "sentinel", "verify", "test", "install"):
         assert f"\n{target} " in "\n" + result.stdout

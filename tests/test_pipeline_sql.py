@@ -86,6 +86,8 @@ REGION_ROWS = {
     ),
     "short arn": (("us-east-1", "arn:aws:rds", None, None, None), ("us-east-1", "us-east-1")),
     "no awsRegion": ((None, "arn:aws:rds:us-east-1:1:snapshot:s", None, None, None), (None, None)),
+    "empty request region": (("us-east-1", "orders", None, "", None), ("us-east-1", "us-east-1")),
+    "empty response region": (("us-east-1", "orders", None, None, ""), ("us-east-1", "us-east-1")),
 }
 
 

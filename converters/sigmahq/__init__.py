@@ -1,0 +1,1 @@
+"""SigmaHQ contribution: SigmaHQ's CI checks run offline, and the pull request files."""
