@@ -98,7 +98,7 @@ verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
 
 hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled events) and write $(OUT)/hunt/
-	@$(CLI) hunt $(RULE_ARGS) $(LOGS_ARGS) --engine "$(ENGINE)" --spark-master "$(SPARK_MASTER)" --out "$(OUT)" $(if $(STRICT),--strict)
+	@$(PY) -m converters.hunt $(if $(DEBUG),--debug) $(RULE_ARGS) $(LOGS_ARGS) --engine "$(ENGINE)" --spark-master "$(SPARK_MASTER)" --out "$(OUT)" $(if $(STRICT),--strict)
 
 bench: $(CODE_STAMP) ## Benchmark hunt against decompression and a plain Python loop (minutes; not in CI)
 	@$(PY) -m converters.bench --out "$(OUT)/bench"

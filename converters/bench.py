@@ -56,8 +56,8 @@ print(json.dumps({"matches": found}))
 HUNT = """
 import json, sys
 from pathlib import Path
-from converters.cli import main
-code = main(["hunt", "--logs", sys.argv[1], "--out", sys.argv[2], *sys.argv[3:]])
+from converters.hunt.command import main
+code = main(["--logs", sys.argv[1], "--out", sys.argv[2], *sys.argv[3:]])
 lines = (Path(sys.argv[2]) / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text().splitlines()
 print(json.dumps({"exit": code, "matches": [json.loads(line)["eventID"] for line in lines]}))
 """

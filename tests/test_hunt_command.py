@@ -14,7 +14,7 @@ from converters.hunt.reader import Skip
 from converters.hunt.report import Progress, match_table, summary_lines
 from converters.hunt.run import HuntResult
 
-from .conftest import ROOT
+from .conftest import ROOT, load_cases
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -33,10 +33,11 @@ def test_hunt_default_logs_write_matches(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text().splitlines()
     matches = [json.loads(line) for line in lines]
-    assert len(matches) == 18
+    expected = sum(1 for case in load_cases() if case.expected)
+    assert len(matches) == expected
     assert set(matches[0]) >= {"eventID", "eventName", "userIdentity.arn", "file"}
     assert all(m["file"].startswith("tests/events/cases.json") for m in matches)
-    assert "18 matches" in result.stdout
+    assert f"{expected} matches" in result.stdout
     assert "eventID" in result.stdout.splitlines()[1]
     assert "engine duckdb:" in result.stdout
     assert "records/s" in result.stdout
@@ -151,3 +152,30 @@ def test_progress_shows_bar_after_delay():
     assert stream.text.startswith("\r[")
     assert "files 4/4  records 4,000" in stream.text
     assert stream.text.endswith("records/s\n")
+
+
+def run_light(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "converters.hunt", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_hunt_module_entry_point_matches(tmp_path: Path):
+    result = run_light("--logs", "tests/events", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text().splitlines()
+    assert len(lines) == sum(1 for case in load_cases() if case.expected)
+    assert "engine duckdb: 1 files" in result.stdout
+
+
+def test_hunt_module_entry_point_error(tmp_path: Path):
+    result = run_light("--logs", tmp_path / "nothing", "--out", tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: ")
+    assert "log file or folder not found" in result.stderr
+    assert "Traceback" not in result.stderr

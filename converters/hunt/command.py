@@ -1,11 +1,15 @@
-"""The `hunt` subcommand behind `make hunt`."""
+"""The `hunt` subcommand behind `make hunt`, and `python -m converters.hunt`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import ToolkitError
 from ..output import write_text_atomic
 from ..rules import load_rules
 from .report import Progress, json_lines, match_table, skip_lines, summary_lines
@@ -14,7 +18,10 @@ from .spark_engine import DEFAULT_MASTER, hunt_spark
 
 DEFAULT_LOGS = (Path("tests/events"), Path("tests/data/background"))
 DEFAULT_RULES = Path("sigma")
+DEFAULT_OUT = Path("out")
 ENGINES = ("duckdb", "spark")
+# Exit code for invalid input or options, as in the main command line.
+EXIT_ERROR = 2
 
 
 def add_hunt_command(commands: argparse._SubParsersAction, default_out: Path) -> None:
@@ -22,6 +29,10 @@ def add_hunt_command(commands: argparse._SubParsersAction, default_out: Path) ->
     hunt = commands.add_parser(
         "hunt", help="run the rules over CloudTrail archives (DuckDB or Spark)"
     )
+    _add_arguments(hunt, default_out)
+
+
+def _add_arguments(hunt: argparse.ArgumentParser, default_out: Path) -> None:
     hunt.add_argument(
         "--rule",
         type=Path,
@@ -95,3 +106,32 @@ def _print_result(rule_path: Path, result: HuntResult, output: Path) -> None:
     for line in summary_lines(result):
         print(line)
     print(f"wrote {output}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run hunt alone, as `make hunt` does, and return its exit code.
+
+    The main command line imports every converter, which takes about a second; this
+    entry point imports only what a hunt needs.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m converters.hunt",
+        description="Run the Sigma rules over CloudTrail archives with DuckDB or Spark.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of errors")
+    _add_arguments(parser, DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    try:
+        return cmd_hunt(args)
+    except ToolkitError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader of the output went away (`make hunt | head`); keep the exit quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR

@@ -59,7 +59,6 @@ class RecordFilter:
                 return False
         return True
 
-
     def allowed_values(self, path: tuple[str, ...]) -> frozenset[str] | None:
         """Return the lower-case values a field must have, or None when it has no requirement."""
         for requirement in self.requirements:
@@ -130,4 +129,3 @@ def _plain_ascii(value: Any) -> str | None:
         return None
     text = str(value)
     return text if text.isascii() else None
-
