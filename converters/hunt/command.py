@@ -111,7 +111,7 @@ def _print_result(rule_path: Path, result: HuntResult, output: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run hunt alone, as `make hunt` does, and return its exit code.
 
-    The main command line imports every converter, which takes about a second; this
+    The main command line imports every converter, which takes about a second. This
     entry point imports only what a hunt needs.
     """
     parser = argparse.ArgumentParser(
