@@ -16,10 +16,14 @@ EVENTS ?=
 JSON ?=
 STRICT ?=
 DEBUG ?=
+LOGS ?=
+ENGINE ?= duckdb
+SPARK_MASTER ?= local[*]
 AS_IS ?=
 
 RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
 EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
+LOGS_ARGS := $(foreach path,$(LOGS),--logs "$(path)")
 CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
 # panther-analysis-tool pins its dependencies to ranges that clash with ours (pytest,
@@ -39,7 +43,7 @@ CODE_FILES := $(shell find pipelines converters -type f \( -name '*.py' -o -name
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install splunk elastic panther sentinel verify test clean check contribution
+.PHONY: help install splunk elastic panther sentinel verify hunt bench test clean check contribution
 
 help: ## List the targets and their options
 	@echo "Usage: make TARGET [OPTION=value ...]"
@@ -50,6 +54,7 @@ help: ## List the targets and their options
 	@echo "         INDEX=name SOURCETYPE=name (splunk; default sourcetype aws:cloudtrail)"
 	@echo "         INDEX=pattern ECS_INDEX=pattern FORMAT=esql (elastic; INDEX is the raw CloudTrail index)"
 	@echo "         EVENTS=path JSON=1 STRICT=1 (verify)   DEBUG=1 (show tracebacks)"
+	@echo "         LOGS='paths' ENGINE=duckdb|spark SPARK_MASTER=url STRICT=1 (hunt)"
 	@echo "         AS_IS=1 (check the rule files byte for byte, not as contributed)"
 
 $(DEPS_STAMP): pyproject.toml requirements.lock
@@ -91,6 +96,12 @@ sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql an
 
 verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
+
+hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled events) and write $(OUT)/hunt/
+	@$(PY) -m converters.hunt $(if $(DEBUG),--debug) $(RULE_ARGS) $(LOGS_ARGS) --engine "$(ENGINE)" --spark-master "$(SPARK_MASTER)" --out "$(OUT)" $(if $(STRICT),--strict)
+
+bench: $(CODE_STAMP) ## Benchmark hunt against decompression and a plain Python loop (minutes; not in CI)
+	@$(PY) -m converters.bench --out "$(OUT)/bench"
 
 check: $(CODE_STAMP) ## Run SigmaHQ's CI checks offline on the rules as `make contribution` writes them
 	@$(CLI) check $(RULE_ARGS) $(EVENTS_ARGS) $(if $(AS_IS),--as-is)

@@ -16,22 +16,14 @@ from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rul
 from .elastic_mapping import raw_component_template
 from .errors import ToolkitError
 from .events import EventSet, iter_events, load_events
+from .hunt.command import add_hunt_command
 from .output import write_text_atomic
 from .panther import convert_panther
 from .rules import load_rules
 from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
 from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
-from .targets import TARGETS
-from .verify import (
-    Report,
-    check_events,
-    convert_queries,
-    format_json_line,
-    format_line,
-    format_summary,
-    one_line,
-)
+from .printable import one_line
 
 DEFAULT_RULES = Path("sigma")
 DEFAULT_EVENTS = Path("tests/events")
@@ -120,6 +112,17 @@ def cmd_sentinel(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Run every emitted query on the events and report each verdict."""
+    # Imported here: the evaluators take a while to load, and `hunt` needs none of them.
+    from .targets import TARGETS
+    from .verify import (
+        Report,
+        check_events,
+        convert_queries,
+        format_json_line,
+        format_line,
+        format_summary,
+    )
+
     rules = load_rules(args.rule or [DEFAULT_RULES])
     targets = list(TARGETS.values())
     queries = convert_queries(rules, targets)
@@ -194,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="fail on the first unreadable input instead of skipping it")
     check.set_defaults(handler=cmd_verify)
     add_sigmahq_commands(commands)
+
+    add_hunt_command(commands, DEFAULT_OUT)
     return parser
 
 

@@ -15,10 +15,12 @@ from .evaluators.esql import EsqlQuery, parse_esql
 from .evaluators.kql import cached_kql
 from .evaluators.panther import run_rule
 from .evaluators.spl import SplQuery, parse_spl, splunk_event
+from .hunt.duckdb_engine import evaluate_duckdb
 from .panther import convert_panther_module
 from .rules import LoadedRule
 from .sentinel import convert_kql
 from .splunk import convert_spl
+from .sql import convert_duckdb
 
 
 @dataclass(frozen=True)
@@ -93,5 +95,11 @@ TARGETS: dict[str, Target] = {
         description="Microsoft Sentinel KQL over the AWSCloudTrail table (run with duckdb-kql)",
         convert=convert_kql,
         evaluate=_evaluate_kql,
+    ),
+    "duckdb": Target(
+        name="duckdb",
+        description="DuckDB SQL over raw CloudTrail records, as `make hunt` runs it",
+        convert=convert_duckdb,
+        evaluate=evaluate_duckdb,
     ),
 }

@@ -280,6 +280,7 @@ COMMANDS = {
     "check": ["check"],
     "check-as-is": ["check", "--as-is"],
     "contribution": ["contribution", "--out", "{tmp}/out"],
+    "hunt": ["hunt", "--out", "{tmp}/out"],
 }
 COMMAND_PARAMS = pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 
@@ -613,3 +614,29 @@ def test_make_target_error_one_line(tmp_path: Path, args: list[str], fragment: s
     result = run_make(*(arg.format(tmp=tmp_path) for arg in args))
     assert_make_error(result, fragment)
     assert_no_output_files(tmp_path)
+
+
+@pytest.mark.parametrize("case", BAD_EVENTS, ids=list(BAD_EVENTS))
+def test_hunt_strict_bad_logs_one_line(tmp_path: Path, case: str):
+    content, _ = BAD_EVENTS[case]
+    (tmp_path / "bad.json").write_bytes(content)
+    result = run("hunt", "--logs", tmp_path / "bad.json", "--strict", "--out", tmp_path / "out")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "bad.json" in errors[0]
+    assert_no_output_files(tmp_path)
+
+
+@pytest.mark.parametrize("case", BAD_EVENTS, ids=list(BAD_EVENTS))
+def test_hunt_bad_logs_skipped_and_counted(tmp_path: Path, case: str):
+    content, _ = BAD_EVENTS[case]
+    (tmp_path / "bad.json").write_bytes(content)
+    good = json.loads(CASES_PATH.read_text())["cases"][0]["event"]
+    (tmp_path / "good.json").write_text(json.dumps(good) + "\n")
+    result = run("hunt", "--logs", tmp_path, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "skipped" in result.stdout + result.stderr
+    assert (tmp_path / "out" / "hunt").is_dir()
