@@ -533,7 +533,7 @@ def test_verify_large_file_streams(tmp_path: Path, shape: str):
     assert len(result.stdout.splitlines()) == 300 * len(TARGETS)
     assert "300 events from 1 files; 0 skipped" in result.stderr
     peak_mb = int(result.stderr.rsplit("peak-rss-kb", 1)[1]) / 1024
-    # Reading the file whole needs more than twice its size; streaming holds a record.
+    # Reading the file whole needs more than twice its size; streaming keeps one record.
     assert peak_mb < 200, f"peak memory {peak_mb:.0f} MB for a 300 MB file"
 
 
