@@ -640,3 +640,19 @@ def test_hunt_bad_logs_skipped_and_counted(tmp_path: Path, case: str):
     assert "Traceback" not in result.stderr
     assert "skipped" in result.stdout + result.stderr
     assert (tmp_path / "out" / "hunt").is_dir()
+
+
+def test_hunt_hostile_event_one_line(tmp_path: Path):
+    event = next(case["event"] for case in json.loads(CASES_PATH.read_text())["cases"] if case["expected"])
+    event = event | {"eventID": 'id"\n  row\x1b[2J\u2028x\x85y', "userAgent": "ua\r\nline2\u202e"}
+    (tmp_path / "hostile.json").write_text(json.dumps(event))
+    result = run("hunt", "--logs", tmp_path / "hostile.json", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("id")]
+    assert len(rows) == 1
+    assert 'id\\"\\n  row\\u001b[2J\\u2028x\\u0085y' in rows[0]
+    written = (tmp_path / "out" / "hunt" / "aws_rds_snapshot_cross_region.jsonl").read_text()
+    lines = written.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["eventID"] == event["eventID"]
+    assert json.loads(lines[0])["userAgent"] == event["userAgent"]

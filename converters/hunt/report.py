@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ..printable import json_text, printable
 from .run import HuntResult
 
 # The progress display starts once a run has taken this long, so short runs stay quiet.
@@ -69,7 +69,7 @@ def match_objects(result: HuntResult) -> list[dict[str, Any]]:
 
 def json_lines(result: HuntResult) -> str:
     """Render the matches as JSON lines."""
-    return "".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in match_objects(result))
+    return "".join(json_text(obj) + "\n" for obj in match_objects(result))
 
 
 def match_table(result: HuntResult) -> list[str]:
@@ -90,8 +90,9 @@ def match_table(result: HuntResult) -> list[str]:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    # json.dumps escapes control characters, so a value cannot break the table's lines.
-    text = json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else str(value)
+    # printable() escapes control characters and Unicode line separators, so a value
+    # cannot break the table's lines.
+    text = printable(value) if isinstance(value, str) else str(value)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 3] + "..."
 
 
