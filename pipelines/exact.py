@@ -110,6 +110,9 @@ def _pcre_literal(char: str, shown: str, target: str) -> str:
 class ExactValueTransformation(DetectionItemTransformation):
     """Move detection items whose values a Splunk search term cannot express into a regex."""
 
+    # NOTE: a negated item becomes `| regex field!="..."`. Splunk does not document whether
+    # that keeps events without the field, so the SPL evaluator raises on such events
+    # instead of giving a verdict.
     target: str = "Splunk"
 
     def apply_detection_item(
