@@ -21,9 +21,11 @@ ENGINE ?= duckdb
 SPARK_MASTER ?= local[*]
 AS_IS ?=
 
-RULE_ARGS := $(if $(RULE),--rule "$(RULE)")
-EVENTS_ARGS := $(if $(EVENTS),--events "$(EVENTS)")
-LOGS_ARGS := $(foreach path,$(LOGS),--logs "$(path)")
+# Quote a value for the shell: user options may hold quotes, spaces or backslashes.
+shell_quote = '$(subst ','\'',$(1))'
+RULE_ARGS := $(if $(RULE),--rule $(call shell_quote,$(RULE)))
+EVENTS_ARGS := $(if $(EVENTS),--events $(call shell_quote,$(EVENTS)))
+LOGS_ARGS := $(foreach path,$(LOGS),--logs $(call shell_quote,$(path)))
 CLI := $(PY) -m converters $(if $(DEBUG),--debug)
 
 # panther-analysis-tool pins its dependencies to ranges that clash with ours (pytest,
@@ -83,31 +85,31 @@ install: $(CODE_STAMP) ## Install the project into .venv, so `.venv/bin/sigma co
 	@echo "Installed. Try: $(VENV)/bin/sigma convert -t splunk -p cloudtrail_splunk sigma/aws_rds_snapshot_cross_region.yml"
 
 splunk: $(CODE_STAMP) ## Print the SPL and write out/splunk/savedsearches.conf
-	@$(CLI) splunk $(RULE_ARGS) --index "$(INDEX)" --sourcetype "$(SOURCETYPE)" --out "$(OUT)"
+	@$(CLI) splunk $(RULE_ARGS) --index $(call shell_quote,$(INDEX)) --sourcetype $(call shell_quote,$(SOURCETYPE)) --out $(call shell_quote,$(OUT))
 
 elastic: $(CODE_STAMP) ## Print the ES|QL queries; write them and out/elastic/kibana-rules.ndjson
-	@$(CLI) elastic $(RULE_ARGS) --index "$(INDEX)" --ecs-index "$(ECS_INDEX)" --format "$(FORMAT)" --out "$(OUT)"
+	@$(CLI) elastic $(RULE_ARGS) --index $(call shell_quote,$(INDEX)) --ecs-index $(call shell_quote,$(ECS_INDEX)) --format $(call shell_quote,$(FORMAT)) --out $(call shell_quote,$(OUT))
 
 panther: $(CODE_STAMP) ## Write $(OUT)/panther/<rule>.py and .yml: Panther rules with the cases as Tests
-	@$(CLI) panther $(RULE_ARGS) --out "$(OUT)"
+	@$(CLI) panther $(RULE_ARGS) --out $(call shell_quote,$(OUT))
 
 sentinel: $(CODE_STAMP) ## Print the KQL and write $(OUT)/sentinel/<rule>.kql and .yaml (analytics rule)
-	@$(CLI) sentinel $(RULE_ARGS) --out "$(OUT)"
+	@$(CLI) sentinel $(RULE_ARGS) --out $(call shell_quote,$(OUT))
 
 verify: $(CODE_STAMP) $(KQL_STAMP) ## Run every emitted query on EVENTS (default: the bundled cases) and compare verdicts
 	@$(CLI) verify $(RULE_ARGS) $(EVENTS_ARGS) $(if $(JSON),--json) $(if $(STRICT),--strict)
 
 hunt: $(CODE_STAMP) ## Run the rules over CloudTrail LOGS (default: the bundled events) and write $(OUT)/hunt/
-	@$(PY) -m converters.hunt $(if $(DEBUG),--debug) $(RULE_ARGS) $(LOGS_ARGS) --engine "$(ENGINE)" --spark-master "$(SPARK_MASTER)" --out "$(OUT)" $(if $(STRICT),--strict)
+	@$(PY) -m converters.hunt $(if $(DEBUG),--debug) $(RULE_ARGS) $(LOGS_ARGS) --engine $(call shell_quote,$(ENGINE)) --spark-master $(call shell_quote,$(SPARK_MASTER)) --out $(call shell_quote,$(OUT)) $(if $(STRICT),--strict)
 
 bench: $(CODE_STAMP) ## Benchmark hunt against decompression and a plain Python loop (minutes; not in CI)
-	@$(PY) -m converters.bench --out "$(OUT)/bench"
+	@$(PY) -m converters.bench --out $(call shell_quote,$(OUT)/bench)
 
 check: $(CODE_STAMP) ## Run SigmaHQ's CI checks offline on the rules as `make contribution` writes them
 	@$(CLI) check $(RULE_ARGS) $(EVENTS_ARGS) $(if $(AS_IS),--as-is)
 
 contribution: $(CODE_STAMP) ## Write out/sigmahq/: the rule in SigmaHQ's folders and PULL_REQUEST.md
-	@$(CLI) contribution $(RULE_ARGS) $(EVENTS_ARGS) --out "$(OUT)/sigmahq"
+	@$(CLI) contribution $(RULE_ARGS) $(EVENTS_ARGS) --out $(call shell_quote,$(OUT)/sigmahq)
 
 test: $(CODE_STAMP) $(PANTHER_STAMP) $(KQL_STAMP) ## Run the test suite
 	PANTHER_ANALYSIS_TOOL=$(PANTHER_VENV)/bin/panther_analysis_tool $(PY) -m pytest

@@ -8,22 +8,22 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
 from .elastic_mapping import raw_component_template
-from .errors import ToolkitError
-from .events import EventSet, iter_events, load_events
+from .errors import EventsError, ToolkitError
+from .events import Event, EventSet, iter_events, load_events
 from .hunt.command import add_hunt_command
-from .output import write_text_atomic
+from .output import write_files_atomic, write_text_atomic
 from .panther import convert_panther
+from .printable import one_line
 from .rules import load_rules
 from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
 from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
-from .printable import one_line
 
 DEFAULT_RULES = Path("sigma")
 DEFAULT_EVENTS = Path("tests/events")
@@ -72,8 +72,8 @@ def cmd_elastic(args: argparse.Namespace) -> int:
     template = raw_component_template(raw_queries, kibana_rules["raw"])
     files[folder / "cloudtrail-raw-component-template.json"] = json.dumps(template, indent=2) + "\n"
     files[folder / "kibana-rules.ndjson"] = rules_ndjson([r for group in kibana_rules.values() for r in group])
-    for path, text in files.items():
-        write_text_atomic(path, text)
+    write_files_atomic(files)
+    for path in files:
         print(f"wrote {path}", file=sys.stderr)
     print("\n\n".join(text.rstrip("\n") for path, text in files.items() if path.suffix == ".esql"))
     return 0
@@ -85,10 +85,13 @@ def cmd_panther(args: argparse.Namespace) -> int:
     cases = load_events([args.cases], strict=True).events
     converted = [convert_panther(loaded, cases) for loaded in rules]
     folder = args.out / "panther"
+    files: dict[Path, str] = {}
     for rule in converted:
-        write_text_atomic(folder / f"{rule.name}.py", rule.python)
-        write_text_atomic(folder / f"{rule.name}.yml", rule.metadata)
-        print(f"wrote {folder / rule.name}.py and .yml", file=sys.stderr)
+        files[folder / f"{rule.name}.py"] = rule.python
+        files[folder / f"{rule.name}.yml"] = rule.metadata
+    write_files_atomic(files)
+    for path in files:
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -102,10 +105,13 @@ def cmd_sentinel(args: argparse.Namespace) -> int:
         validate_analytics_rule(document, loaded.path)
         converted.append((loaded.path.stem, kql, render_analytics_rule(document)))
     folder = args.out / "sentinel"
+    files: dict[Path, str] = {}
     for name, kql, document in converted:
-        write_text_atomic(folder / f"{name}.kql", kql + "\n")
-        write_text_atomic(folder / f"{name}.yaml", document)
-        print(f"wrote {folder / name}.kql and .yaml", file=sys.stderr)
+        files[folder / f"{name}.kql"] = kql + "\n"
+        files[folder / f"{name}.yaml"] = document
+    write_files_atomic(files)
+    for path in files:
+        print(f"wrote {path}", file=sys.stderr)
     print("\n\n".join(kql for _, kql, _ in converted))
     return 0
 
@@ -129,7 +135,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # Events stream from the files one at a time, and each verdict line is printed as it
     # is decided, so memory does not grow with the size of the input.
     tally = EventSet()
-    events = iter_events(args.events or [DEFAULT_EVENTS], tally, strict=args.strict)
+    paths = args.events or [DEFAULT_EVENTS]
+    read = 0
+
+    def counted_events() -> Iterator[Event]:
+        nonlocal read
+        for event in iter_events(paths, tally, strict=args.strict):
+            read += 1
+            yield event
+
+    events = counted_events()
     report = Report()
     show_rule = len(rules) > 1
     for verdict in check_events(queries, rules, events, targets, report):
@@ -139,6 +154,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print()
     for line in format_summary(report, tally, targets):
         print(line, file=summary_stream)
+    if read == 0:
+        raise EventsError(
+            f"no CloudTrail record could be read from {', '.join(map(str, paths))} "
+            f"(skipped inputs: {tally.skipped_count}); check the paths and the skipped inputs above."
+        )
     return 0 if report.ok else EXIT_FINDINGS
 
 
@@ -227,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at /dev/null so that the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
-    except Exception as error:  # noqa: BLE001 (the last resort that keeps tracebacks behind --debug)
+    except Exception as error:
         if args.debug:
             raise
         print(

@@ -13,8 +13,11 @@ from sigma.rule import SigmaRule
 from .errors import ConversionError
 from .rules import LoadedRule
 
-# Splunk Web's alert severities: 2 Info, 3 Low, 4 Medium, 5 High, 6 Critical.
-ALERT_SEVERITY = {"informational": 2, "low": 3, "medium": 4, "high": 5, "critical": 6}
+# alert.severity takes 1 to 6 (savedsearches.conf.spec: 1-debug ... 6-fatal, default 3).
+# NOTE: Splunk Web labels them Info, Low, Medium, High, Critical from 1 to 5 as far as
+# we know: a new alert defaults to Medium there and to 3 in the spec. Not checked
+# against a running Splunk.
+ALERT_SEVERITY = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 
 # The search runs every 15 minutes over the last 30, so each run overlaps the previous
 # one and events that CloudTrail delivers late are still seen. Throttling on the

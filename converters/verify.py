@@ -146,7 +146,8 @@ def format_summary(report: Report, events: EventSet, targets: list[Target]) -> l
     for reason, count in sorted(events.skip_reasons().items()):
         lines.append(f"  skipped {count}: {printable(reason)}")
     for target in targets:
-        lines.append(f"{target.name}: {report.alerts[target.name]} alerts")
+        alerts = report.alerts[target.name]
+        lines.append(f"{target.name}: {alerts} {'alert' if alerts == 1 else 'alerts'}")
     lines.append(f"targets disagree on {len(report.disagreements)} events")
     if report.expected:
         lines.append(f"{len(report.mismatches)} of {report.expected} verdicts differ from the expected verdict")

@@ -578,6 +578,8 @@ def test_make_verify_broken_rule(tmp_path: Path):
 
 
 def test_make_verify_strict_is_fatal(tmp_path: Path):
+    good = json.loads(CASES_PATH.read_text())["cases"][0]["event"]
+    (tmp_path / "good.ndjson").write_text(json.dumps(good) + "\n")
     (tmp_path / "bad.ndjson").write_text("{broken\n")
     skipped = run_make("verify", f"EVENTS={tmp_path}")
     assert skipped.returncode == 0, skipped.stderr
@@ -656,3 +658,11 @@ def test_hunt_hostile_event_one_line(tmp_path: Path):
     assert len(lines) == 1
     assert json.loads(lines[0])["eventID"] == event["eventID"]
     assert json.loads(lines[0])["userAgent"] == event["userAgent"]
+
+
+def test_verify_nothing_readable_fails(tmp_path: Path):
+    (tmp_path / "corrupt.json.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    result = run("verify", "--events", tmp_path)
+    assert result.returncode == 2
+    assert "error: no CloudTrail record could be read from" in result.stderr
+    assert "(skipped inputs: 1)" in result.stderr

@@ -63,7 +63,7 @@ def test_savedsearches_keys(project_rule: LoadedRule, spl: str, tmp_path: Path):
     assert settings["dispatch.earliest_time"] == "-30m@m"
     assert settings["dispatch.latest_time"] == "now"
     assert settings["enableSched"] == "1"
-    assert settings["alert.severity"] == "4"
+    assert settings["alert.severity"] == "3"
     assert settings["alert.suppress"] == "1"
     assert settings["alert.suppress.period"] == "60m"
     assert settings["alert.suppress.fields"] == "userIdentity.arn"

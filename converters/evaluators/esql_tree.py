@@ -51,7 +51,7 @@ class _RaiseOnError(ErrorListener):
     def __init__(self, query: str) -> None:
         self.query = query
 
-    def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):  # noqa: N802, N803
+    def syntaxError(self, recognizer, offendingSymbol, line, column, msg, e):
         raise EvaluatorError(
             f"ES|QL syntax error at line {line}:{column + 1}: {msg} (query: {self.query!r})"
         )

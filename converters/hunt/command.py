@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ToolkitError
+from ..errors import EventsError, ToolkitError
 from ..output import write_text_atomic
 from ..rules import load_rules
 from .report import Progress, json_lines, match_table, skip_lines, summary_lines
@@ -90,12 +90,20 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         else:
             result = hunt_duckdb(loaded, logs, options)
         path = args.out / "hunt" / f"{loaded.path.stem}.jsonl"
+        if result.records == 0:
+            # Keep the previous results: an empty file would look like "no matches".
+            _print_result(loaded.path, result, None)
+            raise EventsError(
+                f"no CloudTrail record could be read from {', '.join(map(str, logs))} "
+                f"(skipped inputs: {len(result.skipped)}); check the paths and the skipped "
+                "files listed above."
+            )
         write_text_atomic(path, json_lines(result))
         _print_result(loaded.path, result, path)
     return 0
 
 
-def _print_result(rule_path: Path, result: HuntResult, output: Path) -> None:
+def _print_result(rule_path: Path, result: HuntResult, output: Path | None) -> None:
     print(f"{rule_path}: {len(result.matches):,} matches")
     if result.matches:
         for line in match_table(result):
@@ -105,7 +113,8 @@ def _print_result(rule_path: Path, result: HuntResult, output: Path) -> None:
         print(line, file=sys.stderr)
     for line in summary_lines(result):
         print(line)
-    print(f"wrote {output}", file=sys.stderr)
+    if output is not None:
+        print(f"wrote {output}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

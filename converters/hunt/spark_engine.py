@@ -58,7 +58,16 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    # PySpark raises its own runtime errors and Py4J errors for a bad or unreachable
+    # master; none share a base class narrower than Exception.
+    except Exception as error:  # noqa: BLE001
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ToolkitError(
+            f"cannot start Spark with SPARK_MASTER={master!r}: {first_line}. Use 'local[*]', or "
+            "a spark://HOST:PORT master that this machine can reach."
+        ) from error
     session.sparkContext.setLogLevel("ERROR")
     return session
 

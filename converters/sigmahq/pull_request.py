@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ToolkitError
 from ..events import Event
-from ..output import write_text_atomic
+from ..output import write_files_atomic
 from ..rules import LoadedRule
 from .check import CheckReport, check_contributions, format_report
 from .layout import non_documentation_values
@@ -33,7 +33,9 @@ PIPELINE_NOTE = (
     "SourceRegion option before they send the request, so real events normally carry the "
     "source region only as the region field of the source snapshot ARN "
     "(`arn:PARTITION:rds:REGION:ACCOUNT:snapshot:NAME`). The stock queries therefore stay "
-    "silent on most real cross-region copies. They never alert on a same-region copy. "
+    "silent on most real cross-region copies. On the test cases they raise no alert on a "
+    "same-region copy; the stock Splunk comparison is case-sensitive, though, so a "
+    "sourceRegion that differs from awsRegion only in letter case would alert. "
     "This toolkit's pipelines derive the source region from the ARN and the response "
     "before they compare it with `awsRegion`."
 )
@@ -156,11 +158,5 @@ def write_contribution(rule: LoadedRule, cases: list[Event], out: Path) -> list[
     ((relative, text),) = texts.items()
     pull_request = pull_request_text(rule, relative, report, cases)
     rule_file, pull_request_file = out / relative, out / PULL_REQUEST
-    write_text_atomic(rule_file, text)
-    try:
-        write_text_atomic(pull_request_file, pull_request)
-    except ToolkitError:
-        # Leave no half-written contribution behind.
-        rule_file.unlink(missing_ok=True)
-        raise
+    write_files_atomic({rule_file: text, pull_request_file: pull_request})
     return [rule_file, pull_request_file]
