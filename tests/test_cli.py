@@ -666,3 +666,17 @@ def test_verify_nothing_readable_fails(tmp_path: Path):
     assert result.returncode == 2
     assert "error: no CloudTrail record could be read from" in result.stderr
     assert "(skipped inputs: 1)" in result.stderr
+
+
+def test_hunt_invalid_spark_master(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "converters.hunt", "--engine", "spark", "--spark-master", "bogus",
+         "--logs", str(CASES_PATH), "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid SPARK_MASTER 'bogus': use local, local[N], local[*], spark://HOST:PORT, "
+        "yarn or k8s://URL."
+    ]
+    assert not (tmp_path / "hunt").exists()

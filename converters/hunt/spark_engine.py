@@ -9,6 +9,7 @@ column and is reported per file; files Spark cannot decompress are skipped by Sp
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -24,6 +25,9 @@ from ..sql import SqlQuery, convert_sql
 from .duckdb_engine import field_tree
 from .reader import GZIP_ERRORS, GZIP_MAGIC, LINE_SUFFIXES, NOT_CLOUDTRAIL, Skip, hunt_files
 from .run import DEFAULT_OPTIONS, HuntOptions, HuntResult
+
+# Master URL forms that spark-submit documents.
+SPARK_MASTER_PATTERN = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+")
 
 DEFAULT_MASTER = "local[*]"
 FILE_COLUMN = "_hunt_file"
@@ -44,6 +48,11 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
             "ENGINE=spark needs PySpark, which is not installed. Run `make install`, "
             "or `pip install 'cloudtrail-sigma-toolkit[spark]'`."
         ) from error
+    if not SPARK_MASTER_PATTERN.fullmatch(master):
+        raise ToolkitError(
+            f"invalid SPARK_MASTER {master!r}: use local, local[N], local[*], spark://HOST:PORT, "
+            "yarn or k8s://URL."
+        )
     builder = (
         SparkSession.builder.master(master)
         .appName("cloudtrail-sigma-hunt")
@@ -62,8 +71,9 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
         session = builder.getOrCreate()
     # PySpark raises its own runtime errors and Py4J errors for a bad or unreachable
     # master; none share a base class narrower than Exception.
-    except Exception as error:  # noqa: BLE001
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    except Exception as error:
+        text = str(error).strip()
+        first_line = text.splitlines()[0].rstrip(".") if text else type(error).__name__
         raise ToolkitError(
             f"cannot start Spark with SPARK_MASTER={master!r}: {first_line}. Use 'local[*]', or "
             "a spark://HOST:PORT master that this machine can reach."
