@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import sys
-import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from .elastic import DATA_SOURCES, check_output_format, convert_esql, kibana_rule, rules_ndjson
 from .elastic_mapping import raw_component_template
-from .errors import EventsError, ToolkitError
+from .errors import EventsError
 from .events import Event, EventSet, iter_events, load_events
 from .hunt.command import add_hunt_command
 from .output import write_files_atomic, write_text_atomic
 from .panther import convert_panther
 from .printable import one_line
 from .rules import load_rules
+from .runner import run_handler
 from .sentinel import analytics_rule, convert_kql, render_analytics_rule, validate_analytics_rule
 from .sigmahq.commands import add_commands as add_sigmahq_commands
 from .splunk import SplunkOptions, convert_spl, saved_search_stanza, savedsearches_conf
@@ -224,35 +222,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
-    # Event text that the terminal's encoding cannot show is escaped, not a crash.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except ToolkitError as error:
-        if args.debug:
-            traceback.print_exc()
-        # One line, whatever the message quotes (file names and values may hold line breaks).
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:
-        # The reader of our output went away (for example `make verify | head`).
-        # Point stdout at /dev/null so that the interpreter's final flush stays quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
-    except Exception as error:
-        if args.debug:
-            raise
-        print(
-            f"error: internal error ({type(error).__name__}: {one_line(str(error))[:300]}). "
-            "Run again with --debug (DEBUG=1 for make) to see the traceback, and report it.",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
+    return run_handler(args.handler, args)

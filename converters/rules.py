@@ -45,7 +45,7 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 
 def load_rule(path: Path) -> LoadedRule:
-    """Parse one file that holds exactly one Sigma detection rule."""
+    """Parse one file that contains exactly one Sigma detection rule."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:

@@ -31,7 +31,7 @@ SUPPRESS_FIELD = "userIdentity.arn"
 
 @dataclass(frozen=True)
 class SplunkOptions:
-    """Where the search looks: the Splunk index (None for the default indexes) and source type."""
+    """Search scope: the Splunk index (None for the default indexes) and the source type."""
 
     index: str | None = None
     sourcetype: str = DEFAULT_SOURCETYPE

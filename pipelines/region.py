@@ -24,8 +24,8 @@ DERIVED_DESTINATION_REGION, in the target's own query language:
   empty values and KQL reads a missing string column as empty, so every target treats
   an empty string as unknown.
 
-So "source equals destination" holds exactly when every known source region equals
-``awsRegion`` (case-insensitively), and "not equal" holds exactly when at least one
+So "source equals destination" is true exactly when every known source region equals
+``awsRegion`` (case-insensitively), and "not equal" is true exactly when at least one
 known source region differs. Other uses of ``requestParameters.sourceRegion`` keep
 their raw meaning.
 """
@@ -56,9 +56,9 @@ class SourceRegionCandidate:
     """A CloudTrail field that can name the source region of a snapshot copy."""
 
     field: str
-    # "arn": the field holds an RDS ARN, arn:PARTITION:rds:REGION:ACCOUNT:..., or a
+    # "arn": the field contains an RDS ARN, arn:PARTITION:rds:REGION:ACCOUNT:..., or a
     # plain snapshot name (same-region copies), which names no region.
-    # "region": the field holds a region name.
+    # "region": the field contains a region name.
     kind: Literal["arn", "region"]
 
 

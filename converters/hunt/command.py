@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import EventsError, ToolkitError
+from ..errors import EventsError
 from ..output import write_text_atomic
 from ..rules import load_rules
+from ..runner import run_handler
 from .report import Progress, json_lines, match_table, skip_lines, summary_lines
 from .run import HuntOptions, HuntResult, hunt_duckdb
 from .spark_engine import DEFAULT_MASTER, hunt_spark
@@ -20,8 +19,6 @@ DEFAULT_LOGS = (Path("tests/events"), Path("tests/data/background"))
 DEFAULT_RULES = Path("sigma")
 DEFAULT_OUT = Path("out")
 ENGINES = ("duckdb", "spark")
-# Exit code for invalid input or options, as in the main command line.
-EXIT_ERROR = 2
 
 
 def add_hunt_command(commands: argparse._SubParsersAction, default_out: Path) -> None:
@@ -130,17 +127,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of errors")
     _add_arguments(parser, DEFAULT_OUT)
     args = parser.parse_args(argv)
-    try:
-        return cmd_hunt(args)
-    except ToolkitError as error:
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:
-        # The reader of the output went away (`make hunt | head`); keep the exit quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
+    return run_handler(cmd_hunt, args)
